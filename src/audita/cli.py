@@ -1,0 +1,235 @@
+"""The `audita` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from audita import __version__
+from audita.config import Settings, default_actor
+from audita.errors import AuditaError
+from audita.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class Context:
+    home: Path | None
+    actor: str
+    _workspace: Workspace | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = Workspace.open(Settings.from_env(self.home))
+        return self._workspace
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[callable]:
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[label]}"), console=err_console, transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None, label="")
+
+        def update(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, label=label[-60:])
+
+        yield update
+
+
+@click.group()
+@click.version_option(__version__, prog_name="audita")
+@click.option("--home", type=click.Path(path_type=Path), envvar="AUDITA_HOME", help="Installation directory.")
+@click.option("--actor", envvar="AUDITA_ACTOR", default=None, help="Who is acting (recorded in the custody log).")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, actor: str | None) -> None:
+    """Audita: evidence workbench for intercepted communications."""
+    ctx.obj = Context(home=home, actor=actor or default_actor())
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the store, the blob directory and the signing key (other commands do this too)."""
+    workspace = ctx.workspace
+    console.print(f"store: {workspace.settings.home}")
+    console.print(f"signing key id: {workspace.key.key_id}")
+
+
+@cli.group()
+def case() -> None:
+    """Create and list cases."""
+
+
+@case.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="What the case is about.")
+@pass_ctx
+def case_create(ctx: Context, name: str, description: str) -> None:
+    from audita.cases import create_case
+
+    created = create_case(ctx.workspace, name, actor=ctx.actor, description=description)
+    console.print(f"created case {created.name!r} ({created.id})")
+
+
+@case.command("list")
+@pass_ctx
+def case_list(ctx: Context) -> None:
+    from audita.cases import list_cases
+
+    table = Table("name", "items", "created", "by", "id")
+    for c in list_cases(ctx.workspace):
+        table.add_row(c.name, str(c.item_count), c.created_at, c.created_by, c.id)
+    console.print(table)
+
+
+_STATUS_STYLE = {"ingested": "green", "duplicate": "cyan", "already": "dim", "rejected": "red", "warning": "yellow"}
+
+
+@cli.command()
+@click.option("--case", "case_name", required=True, help="Case to ingest into.")
+@click.option("--manifest", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="JSON or CSV manifest.")
+@click.option("--accept-damaged", is_flag=True, help="Keep truncated/damaged recordings, marked as damaged.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_ctx
+def ingest(ctx: Context, case_name: str, manifest: Path | None, accept_damaged: bool, paths: tuple[Path, ...]) -> None:
+    """Ingest recordings (files, folders, zip archives) into a case."""
+    from audita.ingest.service import IngestOptions, ingest_paths
+
+    with progress_bar("ingest") as update:
+        report = ingest_paths(
+            ctx.workspace, case_name, list(paths), actor=ctx.actor,
+            options=IngestOptions(accept_damaged=accept_damaged), manifest_path=manifest, progress=update,
+        )
+    for outcome in report.outcomes:
+        style = _STATUS_STYLE[outcome.status]
+        sha = f" {outcome.sha256[:12]}" if outcome.sha256 else ""
+        detail = f": {outcome.message}" if outcome.message else ""
+        console.print(f"[{style}]{outcome.status:9}[/]{sha} {outcome.source}{detail}", highlight=False, markup=True)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("ingested", "duplicate", "already", "rejected"))
+    console.print(f"case {report.case_name!r}: {counts}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("items")
+@click.option("--case", "case_name", required=True)
+@pass_ctx
+def list_items(ctx: Context, case_name: str) -> None:
+    """List a case's items."""
+    from audita.items import list_items as query
+
+    table = Table("id", "kind", "name", "duration", "format", "sha256")
+    for item in query(ctx.workspace, case_name):
+        duration = f"{item.duration:.1f} s" if item.duration is not None else ""
+        table.add_row(item.id, item.kind, item.display_name, duration, item.format or "", item.sha256[:16])
+    console.print(table)
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def show(ctx: Context, item_id: str, as_json: bool) -> None:
+    """Show an item's facts and acquisitions (recorded as a view in the custody log)."""
+    from audita.items import view_item
+
+    detail = view_item(ctx.workspace, item_id, actor=ctx.actor)
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        return
+    console.print_json(json.dumps(detail, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--case", "case_name", default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+@pass_ctx
+def log(ctx: Context, case_name: str | None, limit: int) -> None:
+    """Show custody log entries (newest last)."""
+    from audita.cases import get_case
+    from audita.custody.log import entries, latest_head
+
+    with ctx.workspace.reading() as connection:
+        case_id = get_case(connection, case_name).id if case_name else None
+        rows = entries(connection, case_id=case_id, limit=limit)
+        head = latest_head(connection)
+    table = Table("seq", "time", "actor", "action", "item", "details")
+    for e in rows:
+        details = json.dumps(e.details, ensure_ascii=False)
+        table.add_row(str(e.seq), e.created_at, e.actor, e.action, e.item_id or "", details[:80])
+    console.print(table)
+    if head:
+        console.print(f"signed tree head: size {head.tree_size}, root {head.root_hash}, key {head.key_id[:16]}")
+
+
+@cli.command()
+@click.option("--case", "case_name", default=None, help="Only re-hash this case's blobs (the log is always checked whole).")
+@pass_ctx
+def verify(ctx: Context, case_name: str | None) -> None:
+    """Re-hash stored evidence and check the custody log and its signatures."""
+    from audita.verify import verify_store
+
+    with progress_bar("verify") as update:
+        report = verify_store(ctx.workspace, case=case_name, progress=update)
+    for problem in report.problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{style}]{problem.severity.upper()}[/] {problem.subject}: {problem.message}", highlight=False)
+    verdict = "[green]OK[/]" if report.ok else f"[red]FAILED[/] ({len(report.errors)} problems)"
+    console.print(
+        f"verify {verdict}: {report.blobs_checked} blobs re-hashed, {report.entries_checked} log entries, "
+        f"{report.heads_checked} signed tree heads checked"
+    )
+    if not report.ok:
+        sys.exit(1)
+
+
+def _register_optional() -> None:
+    """Stage commands live in their own packages; register those present."""
+    import importlib
+
+    for module, attribute in (
+        ("audita.corpus.cli", "corpus_group"),
+        ("audita.bench.cli", "bench_command"),
+        ("audita.demo", "demo_command"),
+    ):
+        try:
+            command = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError):
+            continue
+        cli.add_command(command)
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except AuditaError as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Ingest: bring files, folders and zip archives into a case as write-once originals."""

@@ -1,0 +1,1 @@
+"""Recognising, probing and decoding audio without ever modifying the original file."""
