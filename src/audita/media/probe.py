@@ -117,7 +117,9 @@ def _probe_amr(path: Path, sniffed: Sniffed) -> AudioFacts:
     decoded = len(pcm) / 4 / native_rate
     declared = frames * _AMR_FRAME_SECONDS
     ffmpeg_duration = _pyav_decoded_duration(path)
-    if ffmpeg_duration is not None and declared - ffmpeg_duration > 0.1:
+    if ffmpeg_duration is None:
+        warnings.append("ffmpeg cannot decode this AMR stream (DTX/SID frames); decoded with sox")
+    elif declared - ffmpeg_duration > 0.1:
         warnings.append(
             f"ffmpeg decodes only {ffmpeg_duration:.2f} s of {declared:.2f} s (drops DTX frames); decoded with sox"
         )

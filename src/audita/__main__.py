@@ -1,0 +1,3 @@
+from audita.cli import main
+
+main()
