@@ -99,7 +99,7 @@ def case_list(ctx: Context) -> None:
     console.print(table)
 
 
-_STATUS_STYLE = {"ingested": "green", "duplicate": "cyan", "already": "dim", "rejected": "red", "warning": "yellow"}
+_STATUS_STYLE = {"ingested": "green", "duplicate": "cyan", "already": "dim", "rejected": "red", "skipped": "yellow", "warning": "yellow"}
 
 
 @cli.command()
@@ -122,7 +122,7 @@ def ingest(ctx: Context, case_name: str, manifest: Path | None, accept_damaged: 
         sha = f" {outcome.sha256[:12]}" if outcome.sha256 else ""
         detail = f": {outcome.message}" if outcome.message else ""
         console.print(f"[{style}]{outcome.status:9}[/]{sha} {outcome.source}{detail}", highlight=False, markup=True)
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("ingested", "duplicate", "already", "rejected"))
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("ingested", "duplicate", "already", "skipped", "rejected"))
     console.print(f"case {report.case_name!r}: {counts}")
     if not report.ok:
         sys.exit(1)

@@ -219,3 +219,14 @@ def test_safe_member_name_rejects(name):
 def test_safe_member_name_normalises():
     assert safe_member_name("./day1//a.wav") == "day1/a.wav"
     assert safe_member_name("day1\\a.wav") == "day1/a.wav"
+
+
+def test_notes_in_a_folder_are_skipped_but_disguised_files_rejected(workspace, case, samples_dir):
+    (samples_dir / "notes.txt").write_text("Позывной Гранит")
+    (samples_dir / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    (samples_dir / "fake.wav").write_bytes(b"%PDF-1.4\n")
+    report = ingest_paths(workspace, case.name, [samples_dir], actor=ACTOR)
+    statuses = {Path(o.source).name: o.status for o in report.outcomes}
+    assert statuses == {"a.wav": "ingested", "b.wav": "ingested", "fake.wav": "rejected",
+                        "notes.txt": "skipped", "report.pdf": "skipped"}
+    assert len(list(workspace.blobs.iter_stored())) == 2

@@ -14,7 +14,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -34,13 +34,13 @@ from audita.ingest.metadata import (
     parse_sidecar,
 )
 from audita.media.probe import AudioFacts, probe_audio
-from audita.media.sniff import extension_matches, sniff_file
+from audita.media.sniff import claims_audio, extension_matches, sniff_file
 from audita.provenance import canonical_json, code_version, sha256_hex, utc_now
 from audita.store.blobs import StagedBlob
 from audita.store.schema import acquisitions, blobs, items, media_facts
 from audita.workspace import Workspace, new_id
 
-Status = Literal["ingested", "duplicate", "already", "rejected", "warning"]
+Status = Literal["ingested", "duplicate", "already", "rejected", "skipped", "warning"]
 Progress = Callable[[int, int, str], None]
 
 
@@ -84,6 +84,11 @@ class _Candidate:
     sidecar: tuple[str, bytes] | None
     manifest: tuple[str, bytes, Manifest] | None
     archive_member: str | None = None
+    explicit: bool = False  # named on the command line rather than found in a folder or archive
+
+
+class _NotARecording(Exception):
+    """A file found in a folder or archive that is plainly not audio and does not claim to be."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class _Ingestor:
             return FileOutcome(candidate.display, "rejected", f"cannot read: {exc}")
         try:
             return self._ingest_staged(candidate, staged, archive_item_id)
+        except _NotARecording as exc:
+            return FileOutcome(candidate.display, "skipped", str(exc), sha256=staged.sha256)
         except BadInput as exc:
             return FileOutcome(candidate.display, "rejected", str(exc), sha256=staged.sha256)
         finally:
@@ -168,6 +175,8 @@ class _Ingestor:
         if sniffed.kind == "archive" and candidate.archive_member is not None:
             raise BadInput(f"nested archive ({sniffed.description}) is not expanded; extract it and ingest the contents")
         if sniffed.kind not in ("audio", "unknown"):
+            if not candidate.explicit and not claims_audio(candidate.original_name):
+                raise _NotARecording(f"not a recording ({sniffed.description}); not ingested")
             raise BadInput(f"not audio: content is {sniffed.description} (named {Path(candidate.original_name).suffix or 'without extension'})")
         facts = probe_audio(staged.path, sniffed)
         warnings = list(facts.warnings)
@@ -428,7 +437,7 @@ def ingest_paths(
             units.extend(_archive_entry(path, outcomes))
         else:
             try:
-                units.append(_file_candidate(path, path.name, None))
+                units.append(replace(_file_candidate(path, path.name, None), explicit=True))
             except (BadInput, OSError) as exc:
                 outcomes.append(FileOutcome(str(path), "rejected", str(exc)))
 

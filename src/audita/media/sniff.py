@@ -121,3 +121,9 @@ def extension_matches(fmt: str, filename: str) -> bool:
     """True when the name's extension is a usual one for the sniffed audio format."""
     suffix = Path(filename).suffix.lower().lstrip(".")
     return suffix in _AUDIO_EXTENSIONS.get(fmt, set())
+
+
+def claims_audio(filename: str) -> bool:
+    """True when the name's extension is one that audio files use."""
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    return any(suffix in names for names in _AUDIO_EXTENSIONS.values())
