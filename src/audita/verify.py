@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Connection, select
@@ -20,10 +19,12 @@ from audita.cases import get_case
 from audita.custody.keys import PUBLIC_NAME, verify_signature
 from audita.custody.log import tree_head_message
 from audita.custody.merkle import frontier_append, frontier_root, leaf_hash
-from audita.store.schema import acquisitions, blobs, cases, custody_entries, installation, items, tree_heads
+from audita.provenance import sha256_hex
+from audita.store.schema import acquisitions, blobs, cases, custody_entries, derivations, installation, items, tree_heads
 from audita.workspace import Workspace
 
 Severity = Literal["error", "warning"]
+DERIVATION_ACTIONS = ("item.processed", "item.edited", "item.reviewed")
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,28 @@ def _check_items_logged(connection: Connection, case_id: str | None, problems: l
             problems.append(Problem("error", _item_label(row), "content hash differs from the one its ingest entry recorded"))
 
 
+def _check_derivations(connection: Connection, case_id: str | None, problems: list[Problem]) -> None:
+    """Each derivation's output must hash to what was recorded, and to what its custody entry says."""
+    logged: dict[str, str] = {}
+    for row in connection.execute(
+        select(custody_entries.c.entry_json).where(custody_entries.c.action.in_(DERIVATION_ACTIONS))
+    ).all():
+        details = json.loads(row.entry_json).get("details", {})
+        if details.get("derivation_id"):
+            logged[details["derivation_id"]] = details.get("output_sha256", "")
+    query = select(derivations.c.id, derivations.c.stage, derivations.c.item_id, derivations.c.output_json,
+                   derivations.c.output_sha256).select_from(derivations.join(items, items.c.id == derivations.c.item_id))
+    if case_id is not None:
+        query = query.where(items.c.case_id == case_id)
+    for row in connection.execute(query).all():
+        subject = f"derivation {row.id} ({row.stage} of item {row.item_id})"
+        actual = sha256_hex(row.output_json.encode("utf-8"))
+        if actual != row.output_sha256:
+            problems.append(Problem("error", subject, "output was altered after it was recorded"))
+        if logged.get(row.id) != actual:
+            problems.append(Problem("error", subject, "output hash differs from its custody entry (or no entry)"))
+
+
 def verify_store(
     workspace: Workspace, *, case: str | None = None, progress: Callable[[int, int, str], None] | None = None
 ) -> VerifyReport:
@@ -191,7 +214,8 @@ def verify_store(
         blob_count = _check_blobs(workspace, connection, case_id, problems, progress)
         entry_count, head_count, _ = _check_log(connection, public_key, problems)
         _check_items_logged(connection, case_id, problems)
+        _check_derivations(connection, case_id, problems)
     return VerifyReport(tuple(problems), blob_count, entry_count, head_count)
 
 
-__all__ = ["Problem", "VerifyReport", "verify_store", "Path"]
+__all__ = ["Problem", "VerifyReport", "verify_store"]

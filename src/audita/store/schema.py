@@ -110,3 +110,23 @@ tree_heads = Table(
     Column("signature", String(128), nullable=False),
     Column("frontier_json", Text, nullable=False),
 )
+
+derivations = Table(
+    "derivations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("item_id", String(32), ForeignKey("items.id"), nullable=False),
+    Column("stage", String(40), nullable=False),
+    Column("parent_id", String(32), ForeignKey("derivations.id"), nullable=True),
+    Column("input_sha256", String(64), nullable=False),
+    Column("engine", String(300), nullable=False),
+    Column("model_name", String(200), nullable=True),
+    Column("model_sha256", String(64), nullable=True),
+    Column("options_json", Text, nullable=False),
+    Column("options_sha256", String(64), nullable=False),
+    Column("code_version", String(80), nullable=False),
+    Column("output_json", Text, nullable=False),
+    Column("output_sha256", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
