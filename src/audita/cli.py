@@ -200,6 +200,36 @@ def verify(ctx: Context, case_name: str | None) -> None:
         sys.exit(1)
 
 
+@cli.command("export")
+@click.option("--case", "case_name", required=True)
+@click.option("--item", "item_ids", multiple=True, help="Only these items (repeatable).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Package directory to create (and DIR.zip).")
+@pass_ctx
+def export_command(ctx: Context, case_name: str, item_ids: tuple[str, ...], out: Path) -> None:
+    """Write a signed evidence package that can be verified without Audita."""
+    from audita.export.package import export_case
+
+    result = export_case(ctx.workspace, case_name, out, actor=ctx.actor, item_ids=list(item_ids) or None)
+    console.print(f"package: {result.directory} ({result.file_count} files, {len(result.item_ids)} items)")
+    console.print(f"zip: {result.zip_path}")
+    console.print(f"manifest sha256: {result.manifest_sha256}; signing key: {ctx.workspace.key.key_id}")
+
+
+@cli.command("verify-package")
+@click.argument("path", type=click.Path(path_type=Path, exists=True))
+def verify_package_command(path: Path) -> None:
+    """Verify an evidence package (directory or zip) as a third party would."""
+    from audita.export.verify_package import verify_package_path
+
+    failures = verify_package_path(path)
+    for failure in failures:
+        console.print(f"[red]FAIL[/] {failure}", highlight=False)
+    if failures:
+        console.print(f"package NOT verified: {len(failures)} problem(s)")
+        sys.exit(1)
+    console.print("[green]package verified[/]")
+
+
 def _register_optional() -> None:
     """Stage commands live in their own packages; register those present."""
     import importlib

@@ -1,0 +1,1 @@
+"""Court-ready evidence packages that a third party can verify without Audita."""
