@@ -134,9 +134,10 @@ class _Ingestor:
         finally:
             self.workspace.blobs.discard(staged)
 
-    def _metadata(self, candidate: _Candidate, sha256: str) -> tuple[RecordingMetadata, list[dict[str, str]]]:
+    def _metadata(self, candidate: _Candidate, sha256: str) -> tuple[RecordingMetadata, list[tuple[dict[str, str], bytes]]]:
+        """Merge manifest rows and the sidecar (sidecar wins); return each source with its bytes."""
         metadata = RecordingMetadata()
-        sources: list[dict[str, str]] = []
+        sources: list[tuple[dict[str, str], bytes]] = []
         for scope in (candidate.manifest, self.explicit_manifest):
             if scope is None:
                 continue
@@ -144,13 +145,13 @@ class _Ingestor:
             found = manifest.lookup(candidate.relative, sha256)
             if found is not None:
                 metadata = metadata.merged(found)
-                sources.append({"kind": "manifest", "name": name, "sha256": sha256_hex(data)})
+                sources.append(({"kind": "manifest", "name": name, "sha256": sha256_hex(data)}, data))
                 if scope is self.explicit_manifest:
                     self.used_manifest_keys.update({normalise_key(candidate.relative), sha256})
         if candidate.sidecar is not None:
             name, data = candidate.sidecar
             metadata = metadata.merged(parse_sidecar(data, name))
-            sources.append({"kind": "sidecar", "name": name, "sha256": sha256_hex(data)})
+            sources.append(({"kind": "sidecar", "name": name, "sha256": sha256_hex(data)}, data))
         return metadata, sources
 
     def _ingest_staged(self, candidate: _Candidate, staged: StagedBlob, archive_item_id: str | None) -> FileOutcome:
@@ -203,19 +204,16 @@ class _Ingestor:
 
     def _commit(
         self, candidate: _Candidate, staged: StagedBlob, facts: AudioFacts, warnings: list[str], damaged: bool,
-        metadata: RecordingMetadata, metadata_sources: list[dict[str, str]], fingerprint: str,
+        metadata: RecordingMetadata, metadata_sources: list[tuple[dict[str, str], bytes]], fingerprint: str,
         archive_item_id: str | None,
     ) -> FileOutcome:
         created: list[str] = []
         try:
             with self.workspace.action() as connection:
                 self._commit_blob(connection, staged, created)
-                for source in metadata_sources:
-                    data = candidate.sidecar[1] if source["kind"] == "sidecar" and candidate.sidecar else None
-                    if data is None:
-                        scope = candidate.manifest if candidate.manifest and candidate.manifest[0] == source["name"] else self.explicit_manifest
-                        data = scope[1] if scope else b""
+                for _, data in metadata_sources:
                     self._store_bytes(connection, data, created)
+                source_records = [record for record, _ in metadata_sources]
                 item = connection.execute(
                     select(items.c.id).where(items.c.case_id == self.case_id, items.c.blob_sha256 == staged.sha256)
                 ).first()
@@ -234,7 +232,7 @@ class _Ingestor:
                     source_path=candidate.source_path, original_name=candidate.original_name,
                     archive_item_id=archive_item_id, archive_member=candidate.archive_member,
                     metadata_json=json.dumps(metadata.as_dict(), ensure_ascii=False, sort_keys=True),
-                    metadata_sources_json=json.dumps(metadata_sources, sort_keys=True),
+                    metadata_sources_json=json.dumps(source_records, sort_keys=True),
                     acquired_at=now, acquired_by=self.actor, code_version=code_version(),
                 ))
                 has_facts = connection.execute(
@@ -254,7 +252,7 @@ class _Ingestor:
                         "sha256": staged.sha256, "size": staged.size, "original_name": candidate.original_name,
                         "source_path": candidate.source_path, "archive_member": candidate.archive_member,
                         "archive_item_id": archive_item_id, "acquisition_id": acquisition_id,
-                        "metadata": metadata.as_dict(), "metadata_sources": metadata_sources,
+                        "metadata": metadata.as_dict(), "metadata_sources": source_records,
                         "duration": facts.decoded_duration, "format": facts.format, "damaged": damaged,
                     },
                 )
