@@ -204,12 +204,19 @@ def verify(ctx: Context, case_name: str | None) -> None:
 @click.option("--case", "case_name", required=True)
 @click.option("--item", "item_ids", multiple=True, help="Only these items (repeatable).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Package directory to create (and DIR.zip).")
+@click.option("--tsa-url", envvar="AUDITA_TSA_URL", default=None, help="RFC 3161 timestamp authority URL.")
+@click.option("--tsa-ca", envvar="AUDITA_TSA_CA", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              default=None, help="CA certificate that the TSA's certificate chains to.")
 @pass_ctx
-def export_command(ctx: Context, case_name: str, item_ids: tuple[str, ...], out: Path) -> None:
+def export_command(
+    ctx: Context, case_name: str, item_ids: tuple[str, ...], out: Path, tsa_url: str | None, tsa_ca: Path | None
+) -> None:
     """Write a signed evidence package that can be verified without Audita."""
     from audita.export.package import export_case
+    from audita.export.timestamp import TimestampAuthority
 
-    result = export_case(ctx.workspace, case_name, out, actor=ctx.actor, item_ids=list(item_ids) or None)
+    tsa = TimestampAuthority(url=tsa_url, ca_file=tsa_ca) if tsa_url else None
+    result = export_case(ctx.workspace, case_name, out, actor=ctx.actor, item_ids=list(item_ids) or None, tsa=tsa)
     console.print(f"package: {result.directory} ({result.file_count} files, {len(result.item_ids)} items)")
     console.print(f"zip: {result.zip_path}")
     console.print(f"manifest sha256: {result.manifest_sha256}; signing key: {ctx.workspace.key.key_id}")

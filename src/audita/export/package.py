@@ -36,12 +36,13 @@ from audita.custody.merkle import inclusion_proof
 from audita.errors import AuditaError, BadInput
 from audita.items import item_detail
 from audita.derived import history
+from audita.export.timestamp import TimestampAuthority, request_token
 from audita.provenance import canonical_json, code_version, utc_now
 from audita.store.schema import custody_entries, items
 from audita.workspace import Workspace
 
 STANDALONE = Path(__file__).with_name("standalone_verify.py")
-UNSIGNED = ("MANIFEST.json", "MANIFEST.sig")
+UNSIGNED = ("MANIFEST.json", "MANIFEST.sig", "MANIFEST.tsr")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ Confirm that fingerprint with the exporting organisation through a separate chan
    The fingerprint is SHA-256 over the 32 raw key bytes in public_key.hex:
        python3 -c "import hashlib;print(hashlib.sha256(bytes.fromhex(open('public_key.hex').read())).hexdigest())"
 
+3. If MANIFEST.tsr is present, it is an RFC 3161 timestamp token over MANIFEST.json:
+
+       openssl ts -verify -data MANIFEST.json -in MANIFEST.tsr -CAfile tsa_ca.pem
+       openssl ts -reply -in MANIFEST.tsr -text        # shows the time it certifies
+
 Files in originals/ are bit-identical to what Audita ingested. Everything in derived/ is machine
 output or analyst work recorded beside it; English translations are unverified machine translation
 unless a reviewer's sign-off is recorded with them.
@@ -106,6 +112,7 @@ unless a reviewer's sign-off is recorded with them.
 
 def export_case(
     workspace: Workspace, case: str, out: Path, *, actor: str, item_ids: list[str] | None = None,
+    tsa: TimestampAuthority | None = None,
 ) -> ExportResult:
     out = out.resolve()
     if out.exists():
@@ -115,7 +122,10 @@ def export_case(
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        result = _build(workspace, case, staging, actor=actor, item_ids=item_ids)
+        result = _build(workspace, case, staging, actor=actor, item_ids=item_ids, tsa=tsa)
+        if tsa is not None:
+            # The token covers the signed manifest, so it is added after signing and is not listed in it.
+            (staging / "MANIFEST.tsr").write_bytes(request_token(staging / "MANIFEST.json", tsa))
         os.replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -139,7 +149,10 @@ def _zip(directory: Path, zip_path: Path) -> None:
     os.replace(tmp, zip_path)
 
 
-def _build(workspace: Workspace, case: str, root: Path, *, actor: str, item_ids: list[str] | None) -> dict[str, Any]:
+def _build(
+    workspace: Workspace, case: str, root: Path, *, actor: str, item_ids: list[str] | None,
+    tsa: TimestampAuthority | None = None,
+) -> dict[str, Any]:
     created_at = utc_now()
     with workspace.reading() as connection:
         case_row = get_case(connection, case)
@@ -214,6 +227,8 @@ def _build(workspace: Workspace, case: str, root: Path, *, actor: str, item_ids:
         public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     shutil.copyfile(STANDALONE, root / "verify_package.py")
+    if tsa is not None and tsa.ca_file is not None:
+        shutil.copyfile(tsa.ca_file, root / "tsa_ca.pem")
     (root / "VERIFY.txt").write_text(VERIFY_TEXT.format(
         version=__version__, created_at=created_at, actor=actor, key_id=workspace.key.key_id), encoding="utf-8")
 

@@ -137,7 +137,7 @@ def _canonical(value) -> bytes:
 
 
 STH_CONTEXT = b"audita-signed-tree-head-v1\n"
-SIGNED_FILES = ("MANIFEST.json", "MANIFEST.sig")
+SIGNED_FILES = ("MANIFEST.json", "MANIFEST.sig", "MANIFEST.tsr")  # the token covers the manifest, so it is outside it
 
 
 def _sha256_file(path: str) -> str:
