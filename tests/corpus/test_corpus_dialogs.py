@@ -1,0 +1,67 @@
+from collections import Counter
+
+import pytest
+
+from audita.corpus.dialogs import CATEGORIES, DialogError, load_dialogs, parse_dialog
+
+
+def test_packaged_dialogs_are_valid_and_split_about_a_third_heldout():
+    dialogs = load_dialogs("all")
+    assert len(dialogs) >= 20
+    splits = Counter(d.split for d in dialogs)
+    assert 0.25 <= splits["heldout"] / len(dialogs) <= 0.4
+    assert {d.channel for d in dialogs} == {"radio", "phone"}
+    for dialog in dialogs:
+        for t in dialog.transmissions:
+            for span in t.indicators:
+                assert span.category in CATEGORIES
+                assert t.text[span.char_start : span.char_end] == span.quote
+            for place in t.places:
+                assert t.text[place.char_start : place.char_end] == place.name
+                assert 44 < place.lat < 53 and 22 < place.lon < 41  # Ukraine and the border area
+
+
+def test_dev_split_covers_every_category_and_has_hard_negatives():
+    dev = load_dialogs("dev")
+    seen = {s.category for d in dev for t in d.transmissions for s in t.indicators}
+    assert seen == set(CATEGORIES)
+    negatives = [d for d in dev if not any(t.indicators for t in d.transmissions)]
+    assert len(negatives) >= 3
+    texts = " ".join(t.text for d in negatives for t in d.transmissions)
+    for marker in ("двухсотый", "Работаем по позициям", "накормили"):
+        assert marker in texts
+
+
+def test_split_filter():
+    assert {d.split for d in load_dialogs("heldout")} == {"heldout"}
+    with pytest.raises(DialogError):
+        load_dialogs("train")
+
+
+def _raw(**overrides):
+    data = {
+        "id": "x", "split": "dev", "channel": "radio", "speakers": {"A": {"id": "a"}},
+        "transmissions": [{"speaker": "A", "text": "Пленных не брать.",
+                           "indicators": [{"category": "killing_hors_de_combat", "quote": "Пленных не брать"}]}],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_parse_locates_quotes():
+    dialog = parse_dialog(_raw())
+    span = dialog.transmissions[0].indicators[0]
+    assert (span.char_start, span.char_end) == (0, 16)
+
+
+@pytest.mark.parametrize("bad", [
+    {"split": "train"},
+    {"channel": "satellite"},
+    {"transmissions": [{"speaker": "B", "text": "приём"}]},
+    {"transmissions": [{"speaker": "A", "text": "приём", "indicators": [{"category": "killing", "quote": "приём"}]}]},
+    {"transmissions": [{"speaker": "A", "text": "приём", "indicators": [{"category": "pillage", "quote": "отжать"}]}]},
+    {"transmissions": []},
+])
+def test_parse_rejects_bad_scripts(bad):
+    with pytest.raises(DialogError):
+        parse_dialog(_raw(**bad))
