@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -127,6 +129,55 @@ derivations = Table(
     Column("code_version", String(80), nullable=False),
     Column("output_json", Text, nullable=False),
     Column("output_sha256", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),  # admin | analyst | reviewer | viewer
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("disabled_at", String(32), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True),  # the cookie value is never stored, only its hash
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),  # epoch seconds, for timeout arithmetic
+    Column("last_seen_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+)
+
+case_members = Table(
+    "case_members",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("removed_at", String(32), nullable=True),
+)
+
+glossary_entries = Table(
+    "glossary_entries",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("term", String(200), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("gloss", Text, nullable=False),
+    Column("category", String(60), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("active", Boolean, nullable=False),  # False: this entry withdraws the term for the case
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(200), nullable=False),
 )
