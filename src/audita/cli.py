@@ -237,20 +237,41 @@ def verify_package_command(path: Path) -> None:
     console.print("[green]package verified[/]")
 
 
-def _register_optional() -> None:
-    """Stage commands live in their own packages; register those present."""
-    import importlib
+# Stage packages contribute their own commands (module, attribute). A module that is not part of
+# this installation is skipped; one that is present but fails to import is an error, not hidden.
+STAGE_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("audita.corpus.cli", "corpus_group"),
+    ("audita.bench.cli", "bench_command"),
+    ("audita.demo", "demo_command"),
+    ("audita.speech.cli", "process_command"),
+    ("audita.speech.cli", "transcript_command"),
+    ("audita.speech.cli", "models_group"),
+    ("audita.analysis.cli", "analyze_command"),
+    ("audita.analysis.cli", "glossary_group"),
+    ("audita.analysis.cli", "flags_group"),
+    ("audita.search.cli", "search_command"),
+    ("audita.search.cli", "documents_group"),
+    ("audita.search.cli", "incidents_group"),
+    ("audita.search.cli", "duplicates_command"),
+    ("audita.search.cli", "compare_command"),
+    ("audita.web.cli", "serve_command"),
+    ("audita.web.cli", "user_group"),
+    ("audita.web.cli", "member_group"),
+    ("audita.review.cli", "review_group"),
+)
 
-    for module, attribute in (
-        ("audita.corpus.cli", "corpus_group"),
-        ("audita.bench.cli", "bench_command"),
-        ("audita.demo", "demo_command"),
-    ):
-        try:
-            command = getattr(importlib.import_module(module), attribute)
-        except (ImportError, AttributeError):
+
+def _register_optional() -> None:
+    import importlib
+    import importlib.util
+
+    for module, attribute in STAGE_COMMANDS:
+        package = module.rpartition(".")[0]
+        if importlib.util.find_spec(package) is None or importlib.util.find_spec(module) is None:
             continue
-        cli.add_command(command)
+        command = getattr(importlib.import_module(module), attribute, None)
+        if command is not None:
+            cli.add_command(command)
 
 
 _register_optional()
