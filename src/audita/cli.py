@@ -148,7 +148,10 @@ def list_items(ctx: Context, case_name: str) -> None:
 @pass_ctx
 def show(ctx: Context, item_id: str, as_json: bool) -> None:
     """Show an item's facts and acquisitions (recorded as a view in the custody log)."""
-    from audita.items import view_item
+    from audita.items import resolve_item_id, view_item
+
+    with ctx.workspace.reading() as connection:
+        item_id = resolve_item_id(connection, item_id)
 
     detail = view_item(ctx.workspace, item_id, actor=ctx.actor)
     if as_json:

@@ -20,12 +20,82 @@ def sample_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "samples" / "popasna-demo"
 
 
+def _process(ctx, console: Console) -> list[str]:  # type: ignore[no-untyped-def]
+    """Speech (and analysis, when installed) for every sample recording; returns the item ids."""
+    from audita.speech.pipeline import PipelineOptions
+    from audita.speech.service import process_item
+
+    from audita.cli import progress_bar
+
+    options = PipelineOptions(cpu_threads=2)
+    recordings = [i for i in list_items(ctx.workspace, SAMPLE_CASE) if i.kind == "recording"]
+    with progress_bar("speech") as update:
+        for number, item in enumerate(recordings, start=1):
+            def report(stage, _n=number, _name=item.display_name):  # type: ignore[no-untyped-def]
+                update(_n - 1, len(recordings), f"{_name}: {stage.stage} {stage.done}/{stage.total}")
+
+            result = process_item(ctx.workspace, item.id, actor=ctx.actor, options=options, progress=report)
+            computed = [s.stage for s in result.stages if not s.reused]
+            console.print(f"{item.display_name:28} {'reused all stages' if not computed else 'computed ' + ', '.join(computed)}",
+                          highlight=False)
+    try:
+        from audita.analysis.service import analyze_item
+    except ImportError:
+        return [i.id for i in recordings]
+    for item in recordings:
+        analyze_item(ctx.workspace, item.id, actor=ctx.actor)
+    return [i.id for i in recordings]
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{secs:05.2f}"
+
+
+def _summary(ctx, console: Console, item_ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+    from audita.derived import latest
+    from audita.transcripts import current_transcript
+
+    names = {i.id: i.display_name for i in list_items(ctx.workspace, SAMPLE_CASE)}
+    with ctx.workspace.reading() as connection:
+        for item_id in item_ids:
+            transcript = current_transcript(connection, item_id)
+            if transcript is None:
+                continue
+            doc = transcript.output
+            console.print(f"[bold]{names[item_id]}[/]  channel {doc['channel']}, {len(doc['transmissions'])} "
+                          f"transmissions, {len(doc['speakers'])} speaker clusters; model "
+                          f"{doc['provenance']['model']} ({(doc['provenance']['model_sha256'] or '-')[:12]})")
+            for t in doc["transmissions"]:
+                text = f"[unintelligible: {t['unintelligible_reason']}]" if t["unintelligible"] else t["text"]
+                low = "" if t["quality_ok"] else f" (low quality: {t['quality_reason']})"
+                console.print(f"  {_clock(t['start'])}-{_clock(t['end'])} {t['speaker'] or '--':3} "
+                              f"{t['language'] or '--'} {t['snr_db']:4.1f} dB{low}  {text}", highlight=False)
+                for tr in t["translations"]:
+                    console.print(f"  {'':29}[dim]EN, {tr['label']}: {tr['text']}[/]", highlight=False)
+            analysis = latest(connection, item_id, "analysis")
+            if analysis is None:
+                continue
+            for flag in analysis.output.get("flags", []):
+                console.print(f"  [red]FLAG[/] {flag['category']} ({flag['article']}) at "
+                              f"{_clock(flag['start'] or 0)}: «{flag['quote']}» — {flag['reason']}", highlight=False)
+            places = [e for e in analysis.output.get("entities", []) if e.get("place")]
+            for entity in places:
+                place = entity["place"]
+                console.print(f"  place «{entity['text']}» -> {place['name']} ({place['lat']:.3f}, {place['lon']:.3f})",
+                              highlight=False)
+
+
 @click.command("demo")
 @click.option("--samples", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
               help="Folder to ingest (default: the bundled sample case).")
 @click.pass_obj
 def demo_command(ctx, samples: Path | None) -> None:  # type: ignore[no-untyped-def]
-    """Ingest the bundled sample case, verify the store and print a summary."""
+    """Ingest, process, summarise, export and verify the bundled sample case."""
+    from audita.export.package import export_case
+    from audita.export.verify_package import verify_package_path
+    from audita.provenance import utc_now
+
     console = Console()
     workspace = ctx.workspace
     folder = samples or sample_dir()
@@ -41,7 +111,19 @@ def demo_command(ctx, samples: Path | None) -> None:  # type: ignore[no-untyped-
     for item in list_items(workspace, SAMPLE_CASE):
         duration = f"{item.duration:6.1f} s" if item.duration is not None else ""
         console.print(f"{item.display_name:28} {item.format or '':7} {duration}  sha256 {item.sha256}", highlight=False)
-    console.rule("3. verify")
+    console.rule("3. speech and analysis (stored as derivations; finished stages are reused)")
+    item_ids = _process(ctx, console)
+    console.rule("4. transcripts (machine output; translations are unverified)")
+    _summary(ctx, console, item_ids)
+    console.rule("5. evidence package")
+    out = workspace.settings.home / "exports" / ("popasna-demo-" + utc_now().replace(":", "").replace("-", ""))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    package = export_case(workspace, SAMPLE_CASE, out, actor=ctx.actor)
+    failures = verify_package_path(package.zip_path)
+    console.print(f"{package.directory} ({package.file_count} files, manifest sha256 {package.manifest_sha256[:16]}…)",
+                  highlight=False)
+    console.print(f"package check: {'OK' if not failures else 'FAILED: ' + '; '.join(failures)}")
+    console.rule("6. verify the store")
     result = verify_store(workspace)
     for problem in result.problems:
         console.print(f"{problem.severity}: {problem.subject}: {problem.message}", highlight=False)
@@ -49,5 +131,5 @@ def demo_command(ctx, samples: Path | None) -> None:  # type: ignore[no-untyped-
         f"{'OK' if result.ok else 'FAILED'}: {result.blobs_checked} blobs re-hashed, "
         f"{result.entries_checked} custody entries and {result.heads_checked} signed tree heads checked"
     )
-    if not (report.ok and result.ok):
+    if not (report.ok and result.ok and not failures):
         sys.exit(1)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from audita.cases import get_case
 from audita.errors import NotFound
@@ -42,6 +42,21 @@ def list_items(workspace: Workspace, case: str) -> list[ItemSummary]:
             row.id, row.kind, row.display_name, row.blob_sha256, facts.get("decoded_duration"), facts.get("format")
         )
     return list(seen.values())
+
+
+def resolve_item_id(connection: Connection, reference: str) -> str:
+    """An item id from a full id or a unique prefix of at least 6 characters (as the CLI shows them)."""
+    reference = reference.strip().rstrip("…").lower()
+    if connection.execute(select(items.c.id).where(items.c.id == reference)).first() is not None:
+        return reference
+    if len(reference) < 6 or not all(c in "0123456789abcdef" for c in reference):
+        raise NotFound(f"no item {reference!r}")
+    found = connection.execute(select(items.c.id).where(items.c.id.startswith(reference)).limit(2)).scalars().all()
+    if not found:
+        raise NotFound(f"no item {reference!r}")
+    if len(found) > 1:
+        raise NotFound(f"item prefix {reference!r} is ambiguous; give more characters")
+    return found[0]
 
 
 def item_detail(workspace: Workspace, item_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from audita.export.package import export_case
 from audita.export.standalone_verify import ed25519_verify
 from audita.export.verify_package import verify_package_path
 from audita.ingest.service import ingest_paths
-from conftest import ACTOR
+from testkit import ACTOR
 
 
 @pytest.fixture

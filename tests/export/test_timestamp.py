@@ -13,7 +13,7 @@ from audita.export.package import export_case
 from audita.export.timestamp import TimestampAuthority, token_time, verify_token
 from audita.export.verify_package import verify_package_path
 from audita.ingest.service import ingest_paths
-from conftest import ACTOR
+from testkit import ACTOR
 
 
 def openssl(*args, cwd):

@@ -14,7 +14,7 @@ from audita.ingest.archives import safe_member_name
 from audita.ingest.metadata import parse_manifest, parse_sidecar
 from audita.ingest.service import IngestOptions, ingest_paths
 from audita.store.schema import acquisitions, blobs, custody_entries, items
-from conftest import ACTOR, tone, write_encoded, write_wav
+from testkit import ACTOR, tone, write_encoded, write_wav
 
 
 def snapshot(workspace):

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from conftest import tone, write_wav
+from testkit import tone, write_wav
 
 
 def run(home, *args, check=False):

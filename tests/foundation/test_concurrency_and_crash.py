@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from conftest import tone, write_wav
+from testkit import tone, write_wav
 
 from audita.config import Settings
 from audita.items import list_items

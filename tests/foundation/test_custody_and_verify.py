@@ -13,7 +13,7 @@ from audita.custody.log import tree_head_message
 from audita.ingest.service import ingest_paths
 from audita.store.schema import custody_entries, items
 from audita.verify import verify_store
-from conftest import ACTOR
+from testkit import ACTOR
 
 
 @pytest.fixture

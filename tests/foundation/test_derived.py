@@ -8,7 +8,7 @@ from audita import derived
 from audita.derived import Provenance
 from audita.ingest.service import ingest_paths
 from audita.verify import verify_store
-from conftest import ACTOR
+from testkit import ACTOR
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from audita.ingest.service import ingest_paths
 from audita.items import item_detail, list_items
 from audita.media.probe import probe_audio
 from audita.store.schema import acquisitions, blobs, custody_entries, items, media_facts
-from conftest import ACTOR, tone, write_amr, write_encoded, write_wav
+from testkit import ACTOR, tone, write_amr, write_encoded, write_wav
 
 
 def count(workspace, table):

@@ -109,6 +109,13 @@ class TransmissionResult:
         data["translations"] = [asdict(t) for t in self.translations]
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TransmissionResult:
+        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        values["words"] = tuple(Word(**w) for w in data.get("words", ()))
+        values["translations"] = tuple(TranslationText(**t) for t in data.get("translations", ()))
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -138,6 +145,14 @@ class PipelineResult:
         return {"transmissions": [t.to_dict() for t in self.transmissions],
                 "speakers": {k: list(v) for k, v in sorted(self.speakers.items())},
                 "channel": self.channel, "duration": self.duration, "provenance": self.provenance.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PipelineResult:
+        """Read back ``to_dict()`` output (or a stored ``audita.speech/1`` transcript)."""
+        provenance = {k: v for k, v in data["provenance"].items() if k in Provenance.__dataclass_fields__}
+        return cls(transmissions=tuple(TransmissionResult.from_dict(t) for t in data["transmissions"]),
+                   speakers={k: list(v) for k, v in data.get("speakers", {}).items()},
+                   channel=data["channel"], duration=data["duration"], provenance=Provenance(**provenance))
 
 
 def library_versions() -> dict[str, str]:
