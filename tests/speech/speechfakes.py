@@ -39,6 +39,17 @@ def radio_recording(speech: Sequence[tuple[float, float]], total: float, hiss_rm
     return band_limit(out, RATE, 300.0, 3400.0), [(s, s + length) for s, length in speech]
 
 
+def islands(audio: np.ndarray, min_gap: float = 0.5) -> list[tuple[float, float]]:
+    """Spans (seconds) of audio separated by at least ``min_gap`` of exact digital silence."""
+    nonzero = np.flatnonzero(np.asarray(audio) != 0)
+    if nonzero.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(nonzero) > int(min_gap * RATE))
+    starts = np.concatenate([[nonzero[0]], nonzero[breaks + 1]])
+    ends = np.concatenate([nonzero[breaks], [nonzero[-1]]])
+    return [(float(a) / RATE, float(b + 1) / RATE) for a, b in zip(starts, ends)]
+
+
 class FakeEngine:
     """Speech engine stand-in: scripted language probabilities and outputs, recording its calls."""
 
@@ -55,12 +66,18 @@ class FakeEngine:
     def decode(self, audio: np.ndarray, request: DecodeRequest) -> list[EngineSegment]:
         self.calls.append((len(audio), request))
         if request.task == "translate":
-            return [EngineSegment(0.0, len(audio) / RATE, f"english {len(self.calls)}", -0.3, 0.01, 1.2)]
+            return [EngineSegment(begin, end, f"english {len(self.calls)}.{n}", -0.3, 0.01, 1.2)
+                    for n, (begin, end) in enumerate(islands(audio))]
         if self.outputs:
             return list(self.outputs[(len(self.calls) - 1) % len(self.outputs)])
-        duration = len(audio) / RATE
-        return [EngineSegment(0.1, duration - 0.1, "Гранит, я Сокол, приём.", -0.3, 0.02, 1.1,
-                              words=(Word(0.1, 0.6, " Гранит", 0.9), Word(0.7, 1.0, " я", 0.8)))]
+        segments = []
+        for begin, end in islands(audio):  # packed windows: one utterance per transmission
+            segments.append(EngineSegment(begin + 0.1, end - 0.1, "Гранит, я Сокол, приём.", -0.3, 0.02, 1.1,
+                                          words=(Word(begin + 0.1, begin + 0.6, " Гранит,", 0.9),
+                                                 Word(begin + 0.7, begin + 1.0, " я", 0.8),
+                                                 Word(begin + 1.05, begin + 1.3, " Сокол,", 0.8),
+                                                 Word(begin + 1.35, min(begin + 1.45, end), " приём.", 0.8))))
+        return segments
 
     def decode_batch(self, clips: Sequence[np.ndarray], request: DecodeRequest) -> list[list[EngineSegment]]:
         return [self.decode(c, request) for c in clips]

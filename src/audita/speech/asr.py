@@ -50,6 +50,8 @@ class ASROptions:
     max_repeats: int = 3  # a word n-gram repeated more often than this is a loop
     word_timestamps: bool = True
     batch_size: int = 1  # >1: faster-whisper BatchedInferencePipeline (no temperature fallback)
+    pack_seconds: float = 28.0  # pack transmissions into shared windows up to this long; 0: one per transmission
+    pack_gap_seconds: float = 1.0  # digital silence between packed transmissions
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -236,11 +238,12 @@ def _assemble(t: Transmission, language: tuple[str, float, dict[str, float]], se
     )
 
 
-def transcribe_transmissions(samples: np.ndarray, transmissions: Sequence[Transmission], engine: SpeechEngine,
-                             options: ASROptions = ASROptions(),
-                             progress: Callable[[int, int], None] | None = None) -> Transcription:
-    """Transcribe each transmission of a 16 kHz recording; times in the result are absolute."""
-    clips = [transmission_audio(samples, t) for t in transmissions]
+Language = tuple[str, float, dict[str, float]]
+
+
+def _decode_each(clips: list[np.ndarray], engine: SpeechEngine, options: ASROptions,
+                 progress: Callable[[int, int], None] | None) -> tuple[list[Language], dict[int, list[EngineSegment]]]:
+    """One decode (and one language detection) per transmission."""
     languages = [choose_language(engine.language_probabilities(c) if not options.language else {}, options)
                  for c in clips]
     decoded: dict[int, list[EngineSegment]] = {}
@@ -259,5 +262,37 @@ def transcribe_transmissions(samples: np.ndarray, transmissions: Sequence[Transm
             decoded[i] = engine.decode(clip, DecodeRequest(language=languages[i][0], task="transcribe", options=options))
             if progress:
                 progress(i + 1, len(clips))
+    return languages, decoded
+
+
+def _decode_packed(clips: list[np.ndarray], engine: SpeechEngine, options: ASROptions,
+                   progress: Callable[[int, int], None] | None) -> tuple[list[Language], dict[int, list[EngineSegment]]]:
+    """Transmissions packed into shared windows: one detection and one decode per window."""
+    from audita.speech.packing import pack, split
+
+    windows = pack(clips, range(len(clips)), max_seconds=options.pack_seconds, gap_seconds=options.pack_gap_seconds)
+    languages: list[Language] = [("", 0.0, {})] * len(clips)
+    decoded: dict[int, list[EngineSegment]] = {}
+    for window in windows:
+        language = choose_language(engine.language_probabilities(window.audio) if not options.language else {},
+                                   options)
+        segments = engine.decode(window.audio, DecodeRequest(language=language[0], task="transcribe", options=options))
+        for position, parts in split(window, segments).items():
+            decoded[position] = parts
+            languages[position] = language
+        if progress:
+            progress(len(decoded), len(clips))
+    return languages, decoded
+
+
+def transcribe_transmissions(samples: np.ndarray, transmissions: Sequence[Transmission], engine: SpeechEngine,
+                             options: ASROptions = ASROptions(),
+                             progress: Callable[[int, int], None] | None = None) -> Transcription:
+    """Transcribe each transmission of a 16 kHz recording; times in the result are absolute."""
+    clips = [transmission_audio(samples, t) for t in transmissions]
+    if options.pack_seconds > 0:
+        languages, decoded = _decode_packed(clips, engine, options, progress)
+    else:
+        languages, decoded = _decode_each(clips, engine, options, progress)
     items = tuple(_assemble(t, languages[i], decoded[i], options) for i, t in enumerate(transmissions))
     return Transcription(items=items, options=options)

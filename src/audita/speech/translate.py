@@ -9,7 +9,7 @@ directory; tests use the fake adapter. Analysis must run on the source-language 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +41,9 @@ class TranslateOptions:
     text_backend: str | None = None  # a registered TextTranslator name, e.g. "opus-mt" or "fake"
     text_backend_path: str | None = None  # model directory for backends that need one
     target_language: str = "en"
+    beam_size: int = 1  # Whisper translate decoding; greedy: the output is unverified either way
+    pack_seconds: float = 28.0  # translate transmissions packed into shared windows (0: one by one)
+    pack_gap_seconds: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,19 +177,43 @@ def translate_transmissions(samples: np.ndarray, transmissions: Sequence[Transmi
     if options.whisper and engine is None:
         raise TranslationError("Whisper translation needs the speech engine")
     by_index = {t.index: t for t in transcription.items}
-    items: list[TranslatedTransmission] = []
     todo = [t for t in transmissions if t.index in by_index and not by_index[t.index].unintelligible]
-    for done, t in enumerate(todo, start=1):
+    spoken = _whisper_translations(samples, todo, transcription, options, engine, progress) \
+        if options.whisper and engine is not None else {}
+    items: list[TranslatedTransmission] = []
+    for t in todo:
         item = by_index[t.index]
         texts: list[TranslationText] = []
-        if options.whisper and engine is not None:
-            request = DecodeRequest(language=item.language, task="translate", options=transcription.options)
-            segments = engine.decode(transmission_audio(samples, t), request)
-            texts.append(TranslationText("whisper-translate", " ".join(s.text.strip() for s in segments).strip()))
+        if t.index in spoken:
+            texts.append(TranslationText("whisper-translate", spoken[t.index]))
         if translator is not None:
             rendered = translator.translate([item.text], item.language, options.target_language)[0]
             texts.append(TranslationText(f"text:{translator.name}", rendered))
         items.append(TranslatedTransmission(index=t.index, source_language=item.language, translations=tuple(texts)))
-        if progress:
-            progress(done, len(todo))
     return Translation(items=tuple(items), options=options, backend=translator.identity() if translator else {})
+
+
+def _whisper_translations(samples: np.ndarray, todo: Sequence[Transmission], transcription: Transcription,
+                          options: TranslateOptions, engine: SpeechEngine,
+                          progress: Callable[[int, int], None] | None) -> dict[int, str]:
+    """Whisper's English for each transmission, packed per source language when asked."""
+    from audita.speech.packing import pack, split
+
+    languages = {t.index: t.language for t in transcription.items}
+    decode_options = replace(transcription.options, beam_size=options.beam_size,
+                             temperatures=transcription.options.temperatures[:1])
+    clips = [transmission_audio(samples, t) for t in todo]
+    out: dict[int, str] = {}
+    for language in sorted({languages[t.index] for t in todo}):
+        positions = [i for i, t in enumerate(todo) if languages[t.index] == language]
+        request = DecodeRequest(language=language, task="translate", options=decode_options)
+        if options.pack_seconds > 0:
+            windows = pack(clips, positions, max_seconds=options.pack_seconds, gap_seconds=options.pack_gap_seconds)
+            parts = {p: segs for w in windows for p, segs in split(w, engine.decode(w.audio, request)).items()}
+        else:
+            parts = {p: engine.decode(clips[p], request) for p in positions}
+        for position, segments in parts.items():
+            out[todo[position].index] = " ".join(s.text.strip() for s in segments).strip()
+        if progress:
+            progress(len(out), len(todo))
+    return out
