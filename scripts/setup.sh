@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(sox libsox-fmt-all ffmpeg festival festvox-ru libchromaprint-tools python3-venv git chromium)
+DEBIAN_PACKAGES=(sox libsox-fmt-all ffmpeg festival festvox-ru libchromaprint-tools python3-venv git chromium fonts-dejavu-core)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
