@@ -205,24 +205,42 @@ def verify(ctx: Context, case_name: str | None) -> None:
 
 @cli.command("export")
 @click.option("--case", "case_name", required=True)
-@click.option("--item", "item_ids", multiple=True, help="Only these items (repeatable).")
+@click.option("--item", "item_ids", multiple=True, help="Only these items (repeatable; id or unique prefix).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Package directory to create (and DIR.zip).")
 @click.option("--tsa-url", envvar="AUDITA_TSA_URL", default=None, help="RFC 3161 timestamp authority URL.")
 @click.option("--tsa-ca", envvar="AUDITA_TSA_CA", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               default=None, help="CA certificate that the TSA's certificate chains to.")
+@click.option("--working-copies", is_flag=True, help="Add a 16 kHz mono WAV working copy per recording (labelled derived).")
+@click.option("--redact", "redact_spec", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="JSON redaction spec: spans {item_id,start,end,reason} and/or terms {text,reason[,match]}.")
+@click.option("--include-originals", is_flag=True, help="Include the originals of redacted items too.")
+@click.option("--no-report", is_flag=True, help="Leave out report/ (PDF, DOCX, figures).")
 @pass_ctx
 def export_command(
-    ctx: Context, case_name: str, item_ids: tuple[str, ...], out: Path, tsa_url: str | None, tsa_ca: Path | None
+    ctx: Context, case_name: str, item_ids: tuple[str, ...], out: Path, tsa_url: str | None, tsa_ca: Path | None,
+    working_copies: bool, redact_spec: Path | None, include_originals: bool, no_report: bool,
 ) -> None:
     """Write a signed evidence package that can be verified without Audita."""
-    from audita.export.package import export_case
+    from audita.export.package import ExportOptions, export_case
+    from audita.export.redact import load_spec
     from audita.export.timestamp import TimestampAuthority
+    from audita.items import resolve_item_id
 
+    with ctx.workspace.reading() as connection:
+        resolved = [resolve_item_id(connection, i) for i in item_ids]
+    options = ExportOptions(working_copies=working_copies, redaction=load_spec(redact_spec) if redact_spec else None,
+                            include_originals=include_originals, report=not no_report)
     tsa = TimestampAuthority(url=tsa_url, ca_file=tsa_ca) if tsa_url else None
-    result = export_case(ctx.workspace, case_name, out, actor=ctx.actor, item_ids=list(item_ids) or None, tsa=tsa)
+    result = export_case(ctx.workspace, case_name, out, actor=ctx.actor, item_ids=resolved or None, tsa=tsa,
+                         options=options)
     console.print(f"package: {result.directory} ({result.file_count} files, {len(result.item_ids)} items)")
     console.print(f"zip: {result.zip_path}")
     console.print(f"manifest sha256: {result.manifest_sha256}; signing key: {ctx.workspace.key.key_id}")
+    if result.redacted_items:
+        console.print(f"redacted items: {', '.join(result.redacted_items)}; originals withheld: "
+                      f"{', '.join(result.originals_withheld) or 'none'}", highlight=False)
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 @cli.command("verify-package")

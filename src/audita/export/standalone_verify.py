@@ -9,7 +9,10 @@ Checks, and names every failure:
   2. every file listed in MANIFEST.json exists and has the listed SHA-256 and size;
   3. no file is present that the manifest does not list;
   4. every custody log entry in custody/entries.jsonl hashes to its leaf and its inclusion proof
-     leads to the root of the signed tree head in custody/tree_head.json, whose signature verifies.
+     leads to the root of the signed tree head in custody/tree_head.json, whose signature verifies
+     (an entry withheld for redaction is shown by its leaf hash only; its proof is checked the same);
+  5. every derivation in derived/ that is not marked redacted or withheld hashes (as canonical JSON)
+     to its recorded output SHA-256, and that hash is named by one of the custody entries.
 Exit status 0 when everything holds, 1 otherwise.
 """
 
@@ -178,17 +181,20 @@ def verify_package(root: str) -> list[str]:
             rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
             if rel not in listed and rel not in SIGNED_FILES:
                 failures.append(f"{rel}: not listed in the manifest (added)")
-    failures.extend(_verify_custody(root, public_key))
+    custody_failures, recorded = _verify_custody(root, public_key)
+    failures.extend(custody_failures)
+    failures.extend(_verify_derived(root, recorded))
     return failures
 
 
-def _verify_custody(root: str, public_key: bytes) -> list[str]:
+def _verify_custody(root: str, public_key: bytes) -> tuple[list[str], set]:
     failures: list[str] = []
+    recorded: set = set()
     try:
         head = json.load(open(os.path.join(root, "custody", "tree_head.json"), encoding="utf-8"))
         lines = open(os.path.join(root, "custody", "entries.jsonl"), encoding="utf-8").read().splitlines()
     except (OSError, ValueError) as exc:
-        return [f"custody: unreadable ({exc})"]
+        return [f"custody: unreadable ({exc})"], recorded
     message = STH_CONTEXT + _canonical({
         "tree_size": head["tree_size"], "root_hash": head["root_hash"], "timestamp": head["timestamp"],
         "key_id": head["key_id"],
@@ -199,7 +205,13 @@ def _verify_custody(root: str, public_key: bytes) -> list[str]:
     for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
-            leaf = _leaf_hash(record["entry"].encode("utf-8"))
+            if "entry" in record:
+                leaf = _leaf_hash(record["entry"].encode("utf-8"))
+                details = json.loads(record["entry"]).get("details") or {}
+                if isinstance(details, dict) and isinstance(details.get("output_sha256"), str):
+                    recorded.add(details["output_sha256"])
+            else:  # withheld for redaction: only the leaf hash is disclosed
+                leaf = bytes.fromhex(record["leaf_hash"])
             proof = [bytes.fromhex(p) for p in record["inclusion_proof"]]
             computed = root_from_inclusion_proof(leaf, record["index"], head["tree_size"], proof)
         except (ValueError, KeyError, TypeError) as exc:
@@ -207,6 +219,27 @@ def _verify_custody(root: str, public_key: bytes) -> list[str]:
             continue
         if computed != root_hash:
             failures.append(f"custody/entries.jsonl line {number} (entry {record.get('index')}): not included in the signed log")
+    return failures, recorded
+
+
+def _verify_derived(root: str, recorded: set) -> list[str]:
+    failures: list[str] = []
+    base = os.path.join(root, "derived")
+    for dirpath, _dirs, files in sorted(os.walk(base)):
+        for name in sorted(files):
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            try:
+                record = json.load(open(path, encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                failures.append(f"{rel}: unreadable ({exc})")
+                continue
+            if not isinstance(record, dict) or "output_sha256" not in record or record.get("redaction"):
+                continue
+            if hashlib.sha256(_canonical(record.get("output"))).hexdigest() != record["output_sha256"]:
+                failures.append(f"{rel}: output does not match its recorded SHA-256")
+            elif record["output_sha256"] not in recorded:
+                failures.append(f"{rel}: output SHA-256 is not named by any custody entry in this package")
     return failures
 
 
@@ -222,6 +255,7 @@ def main(argv: list[str]) -> int:
     key = bytes.fromhex(manifest["public_key"])
     sys.stdout.write(
         f"package verified: {len(manifest['files'])} files, signed by key {hashlib.sha256(key).hexdigest()}\n"
+        f"MANIFEST.json sha256 {_sha256_file(os.path.join(root, 'MANIFEST.json'))}\n"
     )
     return 0
 
