@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from audita.config import Settings
 from audita.custody import log as custody
 from audita.custody.keys import SigningKey, load_or_create
+from audita.faults import checkpoint
 from audita.provenance import utc_now
 from audita.store.blobs import BlobStore
 from audita.store.db import make_engine, migrate, read_connection, write_transaction
@@ -72,6 +73,7 @@ class Workspace:
         with write_transaction(self.engine) as connection:
             yield connection
             custody.sign_head(connection, self.key)
+        checkpoint("action.committed")
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

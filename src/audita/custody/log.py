@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from audita.custody.keys import SigningKey
 from audita.custody.merkle import Frontier, frontier_append, frontier_root, leaf_hash
+from audita.faults import checkpoint
 from audita.provenance import canonical_json, code_version, utc_now
 from audita.store.schema import custody_entries, tree_heads
 
@@ -100,6 +101,7 @@ def append(
             leaf_hash=leaf,
         )
     )
+    checkpoint("custody.appended")
     return Entry(seq, created_at, actor, action, case_id, item_id, body["details"], leaf)
 
 
@@ -131,6 +133,7 @@ def sign_head(connection: Connection, key: SigningKey) -> TreeHead | None:
             frontier_json=json.dumps([[s, h.hex()] for s, h in frontier]),
         )
     )
+    checkpoint("custody.head_signed")
     return TreeHead(size, root, created_at, key.key_id, signature)
 
 

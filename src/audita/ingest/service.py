@@ -23,6 +23,7 @@ from sqlalchemy import Connection, insert, select
 
 from audita.cases import get_case
 from audita.errors import AuditaError, BadInput
+from audita.faults import checkpoint
 from audita.ingest.archives import ArchiveLimits, Member, scan_archive
 from audita.ingest.metadata import (
     MANIFEST_NAMES,
@@ -118,6 +119,7 @@ class _Ingestor:
     # ---- one file ---------------------------------------------------------------------------
 
     def ingest(self, candidate: _Candidate, *, archive_item_id: str | None = None) -> FileOutcome:
+        checkpoint("ingest.file")
         try:
             with candidate.opener() as stream:
                 staged = self.workspace.blobs.stage(stream, max_bytes=self.options.max_file_bytes)

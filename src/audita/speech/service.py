@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from audita.derived import Derivation, Provenance, find_reusable, record
 from audita.errors import AuditaError
+from audita.faults import checkpoint
 from audita.provenance import canonical_json, sha256_hex
 from audita.speech.asr import SpeechEngine, Transcription
 from audita.speech.formats import SCHEMA
@@ -144,11 +145,13 @@ class _Run:
                 self.progress(Stage(provenance.stage, 1, 1))
             return found
         output = compute()
+        checkpoint(f"process.{provenance.stage}.computed")
         with self.workspace.action() as connection:
             # another process may have finished the same stage meanwhile: keep the first row
             found = find_reusable(connection, self.item_id, provenance)
             derivation = found or record(self.workspace, connection, item_id=self.item_id, case_id=self.case_id,
                                          provenance=provenance, output=output, actor=self.actor)
+        checkpoint(f"process.{provenance.stage}.recorded")
         self.outcomes.append(StageOutcome(provenance.stage, derivation.id, found is not None))
         return derivation
 
