@@ -40,6 +40,7 @@ from audita.custody import log as custody
 from audita.custody.merkle import inclusion_proof
 from audita.derived import history
 from audita.errors import AuditaError, BadInput
+from audita.faults import checkpoint
 from audita.export.audio import DecodedAudio, decode_for_export, wav_bytes
 from audita.export.fonts import FontSet, report_fonts
 from audita.export.contents import analysis_json, history_json, recording_texts, speakers_json
@@ -205,12 +206,15 @@ def export_case(
         if tsa is not None:
             # The token covers the signed manifest, so it is added after signing and is not listed in it.
             (staging / "MANIFEST.tsr").write_bytes(request_token(staging / "MANIFEST.json", tsa))
+        checkpoint("export.before_rename")
         os.replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     zip_path = out.with_suffix(".zip")
+    checkpoint("export.before_zip")
     _zip(out, zip_path, built["created_at"])
+    checkpoint("export.zipped")
     details = {
         "manifest_sha256": built["manifest_sha256"], "items": built["item_ids"], "files": built["file_count"],
         "directory": str(out), "zip_sha256": _sha256(zip_path),
