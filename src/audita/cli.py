@@ -279,6 +279,8 @@ STAGE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("audita.web.cli", "user_group"),
     ("audita.web.cli", "member_group"),
     ("audita.review.cli", "review_group"),
+    ("audita.backup", "backup_command"),
+    ("audita.backup", "restore_command"),
 )
 
 
