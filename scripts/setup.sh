@@ -29,7 +29,7 @@ stamp=".setup-stamp-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python dependencies" >&2
   log=.venv/setup-pip.log
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e '.[test]' \
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e '.[test,postgres,ray]' \
       && .venv/bin/python -m pip install --no-deps 'Resemblyzer==0.1.4'; } >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "setup: pip install failed (full log: $log)" >&2

@@ -46,3 +46,32 @@ def write_encoded(path: Path, samples: np.ndarray, rate: int, codec: str, fmt: s
 def write_amr(path: Path, wav: Path) -> Path:
     subprocess.run(["sox", str(wav), "-t", "amr-nb", str(path)], check=True, capture_output=True)
     return path
+
+
+class _RawConnection:
+    """What the tampering tests need of a DB-API connection: execute with ``?`` placeholders."""
+
+    def __init__(self, connection) -> None:  # type: ignore[no-untyped-def]
+        self._connection = connection
+
+    def execute(self, sql: str, params: tuple = ()):  # type: ignore[no-untyped-def]
+        from sqlalchemy import text
+
+        pieces = sql.split("?")
+        if len(pieces) - 1 != len(params):
+            raise ValueError("placeholder count does not match the parameters")
+        named = "".join(piece + (f":p{n}" if n < len(params) else "") for n, piece in enumerate(pieces))
+        return self._connection.execute(text(named), {f"p{n}": value for n, value in enumerate(params)})
+
+
+def raw_db(workspace):  # type: ignore[no-untyped-def]
+    """SQL straight on a workspace's database (SQLite or PostgreSQL), bypassing Audita, committed
+    on leaving the ``with`` block: how the tests play an attacker editing the store."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def opened():  # type: ignore[no-untyped-def]
+        with workspace.engine.begin() as connection:
+            yield _RawConnection(connection)
+
+    return opened()

@@ -2,7 +2,6 @@
 
 import json
 import os
-import sqlite3
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from audita.custody.log import tree_head_message
 from audita.ingest.service import ingest_paths
 from audita.store.schema import custody_entries, items
 from audita.verify import verify_store
-from testkit import ACTOR
+from testkit import ACTOR, raw_db
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def populated(workspace, case, samples_dir):
 
 
 def db(workspace):
-    return sqlite3.connect(workspace.settings.home / "audita.db")
+    return raw_db(workspace)
 
 
 def test_clean_store_verifies(populated):

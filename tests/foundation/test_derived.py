@@ -1,14 +1,12 @@
 """Derived rows: provenance recorded, nothing overwritten, identical work reused, tampering caught."""
 
-import sqlite3
-
 import pytest
 
 from audita import derived
 from audita.derived import Provenance
 from audita.ingest.service import ingest_paths
 from audita.verify import verify_store
-from testkit import ACTOR
+from testkit import ACTOR, raw_db
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def test_altered_output_is_named_by_verify(workspace, case, item):
     with workspace.action() as connection:
         d = derived.record(workspace, connection, item_id=item.item_id, case_id=case.id,
                            provenance=prov({}), output={"text": "пленных не брать"}, actor=ACTOR)
-    with sqlite3.connect(workspace.settings.home / "audita.db") as conn:
+    with raw_db(workspace) as conn:
         conn.execute("UPDATE derivations SET output_json = replace(output_json, 'не брать', 'брать') WHERE id = ?", (d.id,))
     report = verify_store(workspace)
     assert any(d.id in p.subject and "altered" in p.message for p in report.errors)
