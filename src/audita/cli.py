@@ -267,6 +267,7 @@ STAGE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("audita.speech.cli", "process_command"),
     ("audita.speech.cli", "transcript_command"),
     ("audita.speech.cli", "models_group"),
+    ("audita.speech.cli", "speakers_group"),
     ("audita.analysis.cli", "analyze_command"),
     ("audita.analysis.cli", "glossary_group"),
     ("audita.analysis.cli", "flags_group"),

@@ -184,3 +184,36 @@ def models_verify(ctx: Context, name: str) -> None:
     model = resolve_model(name, ctx.workspace.settings.home)
     console.print(f"{model.name}: ok ({len(model.files)} files, model.bin {model.sha256[:12]})")
 
+
+
+@click.group("speakers")
+def speakers_group() -> None:
+    """Speaker clusters: suggestions of named voices across a case's recordings."""
+
+
+@speakers_group.command("suggest")
+@click.option("--case", "case_name", required=True)
+@click.option("--min-score", type=float, default=0.75, show_default=True, help="Cosine similarity floor.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def speakers_suggest(ctx: Context, case_name: str, min_score: float, as_json: bool) -> None:
+    """Propose transmissions that sound like analyst-named speakers (suggestions, never identifications)."""
+    import json
+
+    from audita.speech.voices import case_voice_suggestions
+
+    found = case_voice_suggestions(ctx.workspace, case_name, min_score=min_score)
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        err_console.print("no suggestions: name a speaker cluster first (web workbench or `audita review`), "
+                          "or lower --min-score")
+        return
+    table = Table("item", "transmission", "time", "sounds like", "score", "margin", "rank")
+    for s in found:
+        span = f"{s.start:.1f}-{s.end:.1f} s" if s.start is not None and s.end is not None else "-"
+        table.add_row(s.item_id[:12], str(s.transmission), span, s.name, f"{s.score:.3f}", f"{s.margin:.3f}",
+                      str(s.rank))
+    console.print(table)
+    console.print("[dim]suggestions only: confirm by listening; radio hiss and channel changes distort voices[/]")
