@@ -37,6 +37,7 @@ class Workspace:
         settings.home.mkdir(parents=True, exist_ok=True)
         blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
         blobs.ensure()
+        blobs.remove_abandoned_temp()
         key = load_or_create(settings.key_dir)
         engine = make_engine(settings.db_url)
         migrate(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,29 +48,49 @@ def verify_signature(public_hex: str, message: bytes, signature_hex: str) -> boo
         return False
 
 
+def _create_exclusively(path: Path, data: bytes, mode: int) -> bool:
+    """Write `path` only if it does not exist, never leaving it partly written: the bytes go to a
+    fresh temporary file, are fsynced, then hard-linked into place (which fails if another
+    process got there first). Returns False when `path` already existed."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return True
+
+
 def load_or_create(key_dir: Path) -> SigningKey:
     key_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(key_dir, 0o700)
     private_path = key_dir / PRIVATE_NAME
-    if private_path.exists():
-        loaded = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise IntegrityError(f"{private_path} is not an Ed25519 private key")
-        private = loaded
-    else:
-        private = Ed25519PrivateKey.generate()
-        pem = private.private_bytes(
+    if not private_path.exists():
+        # Two first starts at once, or one killed half way, must still end with exactly one key.
+        generated = Ed25519PrivateKey.generate()
+        pem = generated.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        tmp = private_path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, private_path)
+        _create_exclusively(private_path, pem, 0o600)
+    loaded = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise IntegrityError(f"{private_path} is not an Ed25519 private key")
+    private = loaded
     public_hex = public_key_hex(private.public_key())
     public_path = key_dir / PUBLIC_NAME
     if not public_path.exists():
-        public_path.write_text(public_hex + "\n", encoding="ascii")
+        _create_exclusively(public_path, (public_hex + "\n").encode("ascii"), 0o644)
     return SigningKey(private=private, public_hex=public_hex)
