@@ -156,16 +156,23 @@ def _channels(stream: Any) -> int:
     return int(getattr(stream.codec_context, "channels", 0) or 0)
 
 
+def _reason(exc: Exception) -> str:
+    """FFmpeg's own words, without its error number or the temporary file's path."""
+    return str(getattr(exc, "strerror", None) or exc)
+
+
 def _probe_pyav(path: Path, sniffed: Sniffed) -> AudioFacts:
     warnings: list[str] = []
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, ValueError) as exc:
-        raise BadInput(f"not decodable as {sniffed.description}: {exc}") from exc
+        raise BadInput(f"not decodable as {sniffed.description}: {_reason(exc)}") from exc
     with container:
         if not container.streams.audio:
             raise BadInput(f"{sniffed.description} has no audio stream")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:
+            raise BadInput(f"{sniffed.description} uses an audio codec that cannot be decoded here")
         codec = stream.codec_context.name
         rate = int(stream.codec_context.sample_rate or 0)
         channels = _channels(stream)
@@ -181,7 +188,7 @@ def _probe_pyav(path: Path, sniffed: Sniffed) -> AudioFacts:
                 samples += frame.samples
                 rate = rate or int(frame.sample_rate)
         except (av.error.FFmpegError, ValueError) as exc:
-            decode_error = str(exc)
+            decode_error = _reason(exc)
         bit_rate = int(container.bit_rate) if container.bit_rate else None
         container_name = container.format.name
     if rate <= 0:
