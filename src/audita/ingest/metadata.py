@@ -184,11 +184,19 @@ def _decode(data: bytes, where: str) -> str:
         raise BadInput(f"{where}: not UTF-8 text") from None
 
 
-def parse_sidecar(data: bytes, where: str) -> RecordingMetadata:
+def _load_json(text: str, where: str) -> Any:
     try:
-        record = json.loads(_decode(data, where))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{where}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise BadInput(f"{where}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise BadInput(f"{where}: invalid JSON ({str(exc).split(';')[0]})") from None
+
+
+def parse_sidecar(data: bytes, where: str) -> RecordingMetadata:
+    record = _load_json(_decode(data, where), where)
     if not isinstance(record, dict):
         raise BadInput(f"{where}: a sidecar must be a JSON object")
     return parse_record(record, where)
@@ -258,10 +266,7 @@ def parse_manifest(data: bytes, name: str) -> Manifest:
         except csv.Error as exc:
             raise BadInput(f"{name}: malformed CSV ({exc})") from None
     else:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        document = _load_json(text, name)
         if isinstance(document, dict) and set(document) == {"files"}:
             document = document["files"]
         if not isinstance(document, list):
