@@ -99,6 +99,21 @@ class _Archive:
     members: list[Member]
 
 
+def _not_utf8(text: str) -> bool:
+    """A path from the file system whose bytes are not UTF-8 (Python keeps them as surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _readable(outcome: FileOutcome) -> FileOutcome:
+    """Show undecodable bytes in a source path as \\xNN escapes, so reports can be printed."""
+    if not _not_utf8(outcome.source):
+        return outcome
+    return replace(outcome, source=outcome.source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+
+
+NOT_UTF8 = "file name is not valid UTF-8 (rename it, e.g. with convmv, and ingest again)"
+
+
 def _tool_versions() -> str:
     return f"pyav {av.__version__}; libav {'.'.join(str(x) for x in av.library_versions['libavformat'])}; sox"
 
@@ -120,6 +135,8 @@ class _Ingestor:
 
     def ingest(self, candidate: _Candidate, *, archive_item_id: str | None = None) -> FileOutcome:
         checkpoint("ingest.file")
+        if _not_utf8(candidate.display):
+            return FileOutcome(candidate.display, "rejected", NOT_UTF8)
         try:
             with candidate.opener() as stream:
                 staged = self.workspace.blobs.stage(stream, max_bytes=self.options.max_file_bytes)
@@ -366,6 +383,9 @@ def _file_candidate(path: Path, relative: str, manifest: tuple[str, bytes, Manif
 
 
 def _archive_entry(path: Path, rejected: list[FileOutcome]) -> Iterator[_Archive]:
+    if _not_utf8(str(path)):
+        rejected.append(FileOutcome(str(path), "rejected", f"archive refused, nothing stored: {NOT_UTF8}"))
+        return
     try:
         members = scan_archive(path, ArchiveLimits())
     except BadInput as exc:
@@ -416,6 +436,8 @@ def ingest_paths(
         case_row = get_case(connection, case)
     explicit = None
     if manifest_path is not None:
+        if _not_utf8(str(manifest_path)):
+            raise BadInput(f"manifest {NOT_UTF8}")
         data = _read_limited(manifest_path)
         explicit = (str(manifest_path), data, parse_manifest(data, manifest_path.name))
 
@@ -469,7 +491,7 @@ def ingest_paths(
         unused = explicit[2].keys - ingestor.used_manifest_keys
         for key in sorted(unused):
             outcomes.append(FileOutcome(f"{manifest_path}:{key}", "warning", "manifest entry matches no file in this batch"))
-    return IngestReport(case_name=case_row.name, outcomes=tuple(outcomes))
+    return IngestReport(case_name=case_row.name, outcomes=tuple(_readable(o) for o in outcomes))
 
 
 __all__ = ["AuditaError", "FileOutcome", "IngestOptions", "IngestReport", "ingest_paths"]
