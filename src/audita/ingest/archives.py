@@ -18,6 +18,7 @@ from audita.errors import BadInput
 LOCAL_HEADER = struct.Struct("<4s5H3I2H")
 LOCAL_SIGNATURE = b"PK\x03\x04"
 BOMB_MIN_BYTES = 1 << 20
+READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def _check_overlaps(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     spans: list[tuple[int, int, str]] = []
     with open(path, "rb") as handle:
         for info in infos:
+            if not 0 <= info.header_offset < size:
+                raise BadInput(f"member {info.filename!r} points outside the archive (damaged central directory)")
             handle.seek(info.header_offset)
             header = handle.read(LOCAL_HEADER.size)
             if len(header) < LOCAL_HEADER.size or header[:4] != LOCAL_SIGNATURE:
@@ -91,6 +94,10 @@ def scan_archive(path: Path, limits: ArchiveLimits) -> list[Member]:
             raise BadInput(f"member {info.filename!r} is a symbolic link")
         if info.is_dir():
             continue
+        if info.flag_bits & 0x1:
+            raise BadInput(f"member {name!r} is encrypted (password-protected archives are not read; extract the files first)")
+        if info.compress_type not in READABLE_METHODS:
+            raise BadInput(f"member {name!r} uses compression method {info.compress_type}, which cannot be read")
         if name in seen:
             raise BadInput(f"member {name!r} appears twice")
         seen.add(name)
