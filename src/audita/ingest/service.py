@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -142,7 +144,7 @@ class _Ingestor:
                 staged = self.workspace.blobs.stage(stream, max_bytes=self.options.max_file_bytes)
         except BadInput as exc:
             return FileOutcome(candidate.display, "rejected", str(exc))
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as exc:
             return FileOutcome(candidate.display, "rejected", f"cannot read: {exc}")
         try:
             return self._ingest_staged(candidate, staged, archive_item_id)
