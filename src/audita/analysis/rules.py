@@ -195,9 +195,11 @@ def find_pattern(forms: list[frozenset[str]], pattern: Pattern) -> list[tuple[in
 
 
 def negated(forms: list[frozenset[str]], indices: tuple[int, ...], negations: frozenset[str]) -> bool:
-    """A negation word right before a matched token or between matched tokens."""
+    """A negation word right before a matched token, between matched tokens, or in the two tokens after
+    the match (a negated verb following its object: «по жилому сектору не работать»)."""
     inside = set(range(indices[0], indices[-1] + 1)) - set(indices)
-    candidates = {i - 1 for i in indices if i - 1 >= 0 and i - 1 not in indices} | inside
+    after = set(range(indices[-1] + 1, min(len(forms), indices[-1] + 3)))
+    candidates = {i - 1 for i in indices if i - 1 >= 0 and i - 1 not in indices} | inside | after
     return any(forms[i] & negations for i in candidates)
 
 
