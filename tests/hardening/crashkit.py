@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import zipfile
 import os
 import shutil
 import sqlite3
@@ -28,12 +29,14 @@ from audita.config import Settings
 from audita.store.schema import acquisitions, blobs, custody_entries, derivations, items, media_facts
 from audita.verify import VerifyReport, verify_store
 from audita.workspace import Workspace
+from testkit import tone, write_wav
 
 SPEECH_TESTS = Path(__file__).resolve().parent.parent / "speech"
 if str(SPEECH_TESTS) not in sys.path:
     sys.path.insert(0, str(SPEECH_TESTS))
 
 ACTOR = "test:crash"
+CASE = "Crash case"
 ORPHAN_WARNING = "stored file has no record (left by an interrupted ingest; re-run it)"
 
 # ---- operations (run in the child when killed, in the test process to finish the work) -------
@@ -103,8 +106,25 @@ def op_export(home: Path, case: str, out: str) -> None:
         workspace.close()
 
 
+def op_backup(home: Path, out: str) -> None:
+    from audita.backup import backup_store
+
+    workspace = Workspace.open(Settings(home=home))
+    try:
+        backup_store(workspace, Path(out), actor=ACTOR)
+    finally:
+        workspace.close()
+
+
+def op_restore(backup: str, target: str) -> None:
+    from audita.backup import restore_store
+
+    restore_store(Path(backup), Path(target), actor=ACTOR)
+
+
 OPERATIONS: dict[str, Callable[..., None]] = {
     "init": op_init, "ingest": op_ingest, "process": op_process, "export": op_export,
+    "backup": op_backup, "restore": op_restore,
 }
 
 
@@ -126,7 +146,7 @@ def _context() -> Any:
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
         _CONTEXT.set_forkserver_preload(["crashkit", "audita.ingest.service", "audita.speech.service",
-                                         "audita.export.package", "speechfakes"])
+                                         "audita.export.package", "audita.backup", "speechfakes"])
     return _CONTEXT
 
 
@@ -164,6 +184,57 @@ def trace_points(op: str, kwargs: dict[str, Any], trace_file: Path) -> list[str]
         seen[name] += 1
         specs.append(f"{name}:{seen[name]}")
     return specs
+
+
+def start_child(op: str, kwargs: dict[str, Any]) -> Any:
+    """Start one child (no faults armed) and return its Process without waiting."""
+    process = _context().Process(target=_child, args=(op, kwargs, None, None))
+    process.start()
+    return process
+
+
+# ---- prepared stores -----------------------------------------------------------------------------
+
+
+def home_with_case(root: Path) -> Path:
+    home = root / "home"
+    op_init(home, CASE)
+    return home
+
+
+def ingest_batch(root: Path) -> Path:
+    """Sidecar, manifest, a zip with a member, an exact duplicate and a note: every ingest path."""
+    batch = root / "batch"
+    (batch / "sub").mkdir(parents=True)
+    write_wav(batch / "a.wav", tone(0.6, freq=310, seed=11))
+    (batch / "a.wav.json").write_text(json.dumps({"channel": "radio", "frequency_mhz": 145.5}))
+    write_wav(batch / "b.wav", tone(0.5, freq=420, seed=12))
+    (batch / "manifest.json").write_text(json.dumps([{"file": "b.wav", "source": "Telegram repost"}]))
+    (batch / "sub" / "a-copy.wav").write_bytes((batch / "a.wav").read_bytes())
+    (batch / "notes.txt").write_text("Гранит 45-12\n")
+    member = write_wav(root / "c.wav", tone(0.4, freq=530, seed=13))
+    with zipfile.ZipFile(batch / "sub" / "pack.zip", "w") as archive:
+        archive.write(member, "day1/c.wav")
+    return batch
+
+
+def process_home(root: Path) -> tuple[Path, str]:
+    from speechfakes import RATE, radio_recording
+
+    from audita.corpus.audio import write_wav as write_float_wav
+    from audita.items import list_items
+
+    home = home_with_case(root)
+    audio, _ = radio_recording([(0.5, 1.2), (2.6, 1.3)], total=4.5)
+    path = root / "intercept.wav"
+    write_float_wav(path, audio, RATE)
+    op_ingest(home, CASE, [str(path)])
+    workspace = open_workspace(home)
+    try:
+        item_id = list_items(workspace, CASE)[0].id
+    finally:
+        workspace.close()
+    return home, item_id
 
 
 # ---- inspecting a store ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ verifies; then the work is finished and must equal what an uninterrupted run pro
 from __future__ import annotations
 
 import json
-import zipfile
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,56 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from audita.backup import restore_store
 from audita.errors import BadInput
 from audita.export.verify_package import verify_package_path
 from audita.store.schema import custody_entries
 
 import crashkit
-from crashkit import ACTOR, copy_home, inspect, open_workspace, run_child, sqlite_checks, state, trace_points
-from testkit import tone, write_wav
-
-CASE = "Crash case"
-
-
-def _home_with_case(root: Path) -> Path:
-    home = root / "home"
-    crashkit.op_init(home, CASE)
-    return home
-
-
-def _ingest_batch(root: Path) -> Path:
-    """Sidecar, manifest, a zip with a member, an exact duplicate and a note: every ingest path."""
-    batch = root / "batch"
-    (batch / "sub").mkdir(parents=True)
-    write_wav(batch / "a.wav", tone(0.6, freq=310, seed=11))
-    (batch / "a.wav.json").write_text(json.dumps({"channel": "radio", "frequency_mhz": 145.5}))
-    write_wav(batch / "b.wav", tone(0.5, freq=420, seed=12))
-    (batch / "manifest.json").write_text(json.dumps([{"file": "b.wav", "source": "Telegram repost"}]))
-    (batch / "sub" / "a-copy.wav").write_bytes((batch / "a.wav").read_bytes())
-    (batch / "notes.txt").write_text("Гранит 45-12\n")
-    member = write_wav(root / "c.wav", tone(0.4, freq=530, seed=13))
-    with zipfile.ZipFile(batch / "sub" / "pack.zip", "w") as archive:
-        archive.write(member, "day1/c.wav")
-    return batch
-
-
-def _process_home(root: Path) -> tuple[Path, str]:
-    from speechfakes import RATE, radio_recording
-
-    from audita.corpus.audio import write_wav as write_float_wav
-    from audita.items import list_items
-
-    home = _home_with_case(root)
-    audio, _ = radio_recording([(0.5, 1.2), (2.6, 1.3)], total=4.5)
-    path = root / "intercept.wav"
-    write_float_wav(path, audio, RATE)
-    crashkit.op_ingest(home, CASE, [str(path)])
-    workspace = open_workspace(home)
-    try:
-        item_id = list_items(workspace, CASE)[0].id
-    finally:
-        workspace.close()
-    return home, item_id
+from crashkit import (
+    ACTOR, CASE, copy_home, home_with_case, ingest_batch, inspect, open_workspace, process_home, run_child,
+    sqlite_checks, state, trace_points,
+)
 
 
 def _exports(workspace: Any) -> list[dict[str, Any]]:
@@ -150,8 +110,8 @@ def test_kill_during_first_start(tmp_path: Path, crash_figures: dict[str, Any]) 
 
 
 def test_kill_during_ingest(tmp_path: Path, crash_figures: dict[str, Any]) -> None:
-    base = _home_with_case(tmp_path / "base")
-    batch = _ingest_batch(tmp_path)
+    base = home_with_case(tmp_path / "base")
+    batch = ingest_batch(tmp_path)
     scenario = Scenario("ingest", base, lambda home: {"case": CASE, "paths": [str(batch)]}, tmp_path)
 
     def finish(home: Path, spec: str) -> None:
@@ -164,7 +124,7 @@ def test_kill_during_ingest(tmp_path: Path, crash_figures: dict[str, Any]) -> No
 
 
 def test_kill_during_processing(tmp_path: Path, crash_figures: dict[str, Any]) -> None:
-    base, item_id = _process_home(tmp_path / "base")
+    base, item_id = process_home(tmp_path / "base")
     scenario = Scenario("process", base, lambda home: {"item_ids": [item_id]}, tmp_path)
 
     def finish(home: Path, spec: str) -> None:
@@ -186,7 +146,7 @@ class _ExportScenario(Scenario):
 
 
 def test_kill_during_export(tmp_path: Path, crash_figures: dict[str, Any]) -> None:
-    base, item_id = _process_home(tmp_path / "base")
+    base, item_id = process_home(tmp_path / "base")
     crashkit.op_process(base, [item_id])
     scenario = _ExportScenario("export", base, lambda home: {"case": CASE, "out": str(home.parent / "pkg")}, tmp_path)
     unrecorded: list[str] = []
@@ -213,6 +173,84 @@ def test_kill_during_export(tmp_path: Path, crash_figures: dict[str, Any]) -> No
     _kill_everywhere(scenario, finish, crash_figures,
                      {"export.before_rename", "export.before_zip", "export.zipped", "custody.appended"})
     crash_figures["kill_points"]["export"]["unrecorded_package_left"] = unrecorded
+
+
+def _backups(workspace: Any) -> list[dict[str, Any]]:
+    with workspace.reading() as connection:
+        rows = connection.execute(
+            select(custody_entries.c.entry_json).where(custody_entries.c.action == "installation.backed_up")
+        ).all()
+    return [json.loads(r.entry_json)["details"] for r in rows]
+
+
+class _BackupScenario(Scenario):
+    def normal(self, workspace: Any, found: dict[str, Any]) -> dict[str, Any]:
+        recorded = _backups(workspace)
+        assert len(recorded) == 1, recorded
+        target = Path(recorded[0]["file"]).with_name("check-restore")
+        restore_store(Path(recorded[0]["file"]), target, actor=ACTOR)  # verifies, or raises
+        shutil.rmtree(target)
+        return found
+
+
+def test_kill_during_backup(tmp_path: Path, crash_figures: dict[str, Any]) -> None:
+    base = home_with_case(tmp_path / "base")
+    crashkit.op_ingest(base, CASE, [str(ingest_batch(tmp_path))])
+    scenario = _BackupScenario("backup", base, lambda home: {"out": str(home.parent / "store.tar")}, tmp_path)
+    unrecorded: list[str] = []
+
+    def finish(home: Path, spec: str) -> None:
+        out = home.parent / "store.tar"
+        try:
+            crashkit.op_backup(home, str(out))
+            return
+        except BadInput as exc:
+            assert "never overwrites" in str(exc)
+        workspace = open_workspace(home)
+        try:
+            done = any(b["file"] == str(out) for b in _backups(workspace))
+        finally:
+            workspace.close()
+        if not done:  # complete and restorable, but not in the custody log: back up again elsewhere
+            restore_store(out, home.parent / "unrecorded-check", actor=ACTOR)
+            unrecorded.append(spec)
+            crashkit.op_backup(home, str(home.parent / "store-again.tar"))
+
+    _kill_everywhere(scenario, finish, crash_figures, {"backup.snapshot", "backup.written", "backup.renamed"})
+    crash_figures["kill_points"]["backup"]["unrecorded_backup_left"] = unrecorded
+
+
+def test_kill_during_restore(tmp_path: Path, crash_figures: dict[str, Any]) -> None:
+    base = home_with_case(tmp_path / "base")
+    crashkit.op_ingest(base, CASE, [str(ingest_batch(tmp_path))])
+    backup = tmp_path / "store.tar"
+    crashkit.op_backup(base, str(backup))
+    specs = trace_points("restore", {"backup": str(backup), "target": str(tmp_path / "traced")}, tmp_path / "trace.txt")
+    names = {spec.rsplit(":", 1)[0] for spec in specs}
+    assert {"restore.extracted", "restore.verified", "custody.appended"} <= names
+    expected = _restored_state(tmp_path / "traced")
+    for index, spec in enumerate(specs):
+        root = tmp_path / f"kill-{index}"
+        root.mkdir()
+        target = root / "restored"
+        assert run_child("restore", {"backup": str(backup), "target": str(target)}, kill_at=spec) == -9
+        assert not target.exists(), f"{spec}: a killed restore left a half-restored store in place"
+        crashkit.op_restore(str(backup), str(target))
+        assert _restored_state(target) == expected, spec
+        leftovers = [p.name for p in root.iterdir() if p.name != "restored"]
+        assert not leftovers, f"{spec}: {leftovers}"
+    crash_figures["kill_points"]["restore"] = {"kill_points": len(specs), "distinct_checkpoints": len(names),
+                                               "survived": len(specs)}
+
+
+def _restored_state(home: Path) -> dict[str, Any]:
+    sqlite_checks(home)
+    workspace = open_workspace(home)
+    try:
+        inspect(workspace)
+        return state(workspace)
+    finally:
+        workspace.close()
 
 
 @pytest.fixture
