@@ -43,7 +43,7 @@ from audita.errors import BadInput, IntegrityError
 from audita.faults import checkpoint
 from audita.provenance import canonical_json, code_version, sha256_hex, utc_now
 from audita.store.db import write_transaction
-from audita.store.schema import installation, tree_heads
+from audita.store.schema import custody_entries, installation, tree_heads
 from audita.workspace import Workspace
 
 FORMAT = "audita-backup-v1"
@@ -186,7 +186,10 @@ def backup_store(workspace: Workspace, out: Path, *, actor: str) -> BackupResult
                        "(blobs, keys) beside the dump (see docs/reliability.md)")
     out = Path(out).resolve()
     if out.exists():
-        raise BadInput(f"{out} already exists; a backup never overwrites")
+        adopted = _adopt_unrecorded(workspace, out, actor)
+        if adopted is None:
+            raise BadInput(f"{out} already exists; a backup never overwrites")
+        return adopted
     out.parent.mkdir(parents=True, exist_ok=True)
     home = workspace.settings.home
     _remove_abandoned(out.parent, ".audita-backup-")
@@ -232,14 +235,38 @@ def backup_store(workspace: Workspace, out: Path, *, actor: str) -> BackupResult
     checkpoint("backup.renamed")
     recorded = {sha for sha, _ in blob_rows}
     unrecorded = sum(1 for sha in workspace.blobs.iter_stored() if sha not in recorded)
+    return _record(workspace, out, actor, manifest_bytes, manifest, unrecorded)
+
+
+def _record(workspace: Workspace, out: Path, actor: str, manifest_bytes: bytes, manifest: dict[str, Any],
+            unrecorded: int) -> BackupResult:
     manifest_sha256 = sha256_hex(manifest_bytes)
     total = out.stat().st_size
+    blobs = int(manifest["blobs"])
     with workspace.action() as connection:
         workspace.record(connection, "installation.backed_up", actor, details={
-            "manifest_sha256": manifest_sha256, "file": str(out), "files": len(files), "blobs": len(blob_rows),
-            "bytes": total, "tree_size": tree_size, "root_hash": root_hash,
+            "manifest_sha256": manifest_sha256, "file": str(out), "files": len(manifest["files"]), "blobs": blobs,
+            "bytes": total, "tree_size": manifest["tree_size"], "root_hash": manifest["root_hash"],
         })
-    return BackupResult(out, manifest_sha256, len(files), len(blob_rows), total, tree_size, root_hash, unrecorded)
+    return BackupResult(out, manifest_sha256, len(manifest["files"]), blobs, total, int(manifest["tree_size"]),
+                        manifest["root_hash"], unrecorded)
+
+
+def _adopt_unrecorded(workspace: Workspace, out: Path, actor: str) -> BackupResult | None:
+    """A complete backup of this installation that its custody log does not record (the run that
+    wrote it was killed before recording it): check it whole, then record it. None otherwise."""
+    try:
+        manifest_bytes, manifest, _ = _check_members(out, workspace.key.key_id)
+    except BadInput:
+        return None
+    manifest_sha256 = sha256_hex(manifest_bytes)
+    with workspace.reading() as connection:
+        rows = connection.execute(
+            select(custody_entries.c.entry_json).where(custody_entries.c.action == "installation.backed_up")
+        ).all()
+    if any(json.loads(row.entry_json)["details"].get("manifest_sha256") == manifest_sha256 for row in rows):
+        return None
+    return _record(workspace, out, actor, manifest_bytes, manifest, 0)
 
 
 # ---- restore -----------------------------------------------------------------------------------

@@ -241,13 +241,25 @@ def test_pinned_key_id_and_garbage_files(backup_file: Path, tmp_path: Path) -> N
         _nothing_written(tmp_path / name)
 
 
-def test_backup_refusals(source: Path, tmp_path: Path) -> None:
+def test_backup_refusals(source: Path, backup_file: Path, tmp_path: Path) -> None:
     workspace = Workspace.open(Settings(home=source))
     try:
         existing = tmp_path / "exists.tar"
         existing.write_bytes(b"")
         with pytest.raises(BadInput, match="never overwrites"):
             backup_store(workspace, existing, actor=ACTOR)
+        with pytest.raises(BadInput, match="never overwrites"):  # complete, but already recorded
+            backup_store(workspace, backup_file, actor=ACTOR)
+    finally:
+        workspace.close()
+    other = Workspace.open(Settings(home=tmp_path / "other"))
+    try:  # another installation's backup is never adopted as this one's
+        with pytest.raises(BadInput, match="never overwrites"):
+            backup_store(other, backup_file, actor=ACTOR)
+    finally:
+        other.close()
+    workspace = Workspace.open(Settings(home=source))
+    try:
         postgres = SimpleNamespace(engine=SimpleNamespace(dialect=SimpleNamespace(name="postgresql")))
         with pytest.raises(BadInput, match="pg_dump"):
             backup_store(postgres, tmp_path / "pg.tar", actor=ACTOR)  # type: ignore[arg-type]
