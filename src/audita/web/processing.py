@@ -1,0 +1,60 @@
+"""What background jobs run: speech processing of a recording and case export.
+
+A *processor* turns a stored recording into derivations; the default one calls
+``audita.speech.service.process_item``. Tests pass a fake with the same shape."""
+
+from __future__ import annotations
+
+import importlib.util
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from audita.web.jobs import Report
+from audita.workspace import Workspace
+
+Processor = Callable[[Workspace, str, str, Report], None]  # (workspace, item_id, actor, report)
+SPEECH_STAGES = ("load", "segment", "transcribe", "translate", "speakers", "transcript")
+
+
+def speech_processor(workspace: Workspace, item_id: str, actor: str, report: Report) -> None:
+    from audita.speech.service import process_item
+
+    def progress(event: Any) -> None:
+        stage = str(getattr(event, "stage", ""))
+        done, total = getattr(event, "done", 0), getattr(event, "total", 0) or 1
+        position = SPEECH_STAGES.index(stage) if stage in SPEECH_STAGES else 0
+        report((position + min(1.0, done / total)) / len(SPEECH_STAGES), stage or "working")
+
+    report(0.0, "loading audio and models")
+    process_item(workspace, item_id, actor=actor, progress=progress)
+
+
+def default_processor() -> Processor | None:
+    """The speech pipeline when it is installed, else None (processing is then unavailable)."""
+    try:
+        if importlib.util.find_spec("audita.speech") is None or importlib.util.find_spec("audita.speech.service") is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    return speech_processor
+
+
+def export_name(case_id: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{case_id}-{stamp}-{secrets.token_hex(4)}"
+
+
+def export_work(workspace: Workspace, case_id: str, actor: str, exports_dir: Path) -> Callable[[Report], dict[str, Any]]:
+    def work(report: Report) -> dict[str, Any]:
+        from audita.export.package import export_case
+
+        exports_dir.mkdir(parents=True, exist_ok=True)
+        name = export_name(case_id)
+        report(0.1, "writing the package")
+        result = export_case(workspace, case_id, exports_dir / name, actor=actor)
+        return {"zip": result.zip_path.name, "files": result.file_count, "manifest_sha256": result.manifest_sha256}
+
+    return work
