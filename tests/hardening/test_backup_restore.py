@@ -345,3 +345,14 @@ def test_threads_do_not_interleave_a_backup_with_a_commit(tmp_path: Path) -> Non
     assert not errors
     for index, backup in enumerate(taken):
         restore_store(backup.path, tmp_path / f"tr{index}", actor=ACTOR)
+
+
+def test_postgresql_store_is_refused_with_the_pg_dump_advice(pg_database: str, tmp_path: Path) -> None:
+    """Runs where ./scripts/test.sh provides a PostgreSQL server; skipped otherwise."""
+    workspace = Workspace.open(Settings(home=tmp_path / "home", database_url=pg_database))
+    try:
+        with pytest.raises(BadInput, match="pg_dump"):
+            backup_store(workspace, tmp_path / "pg.tar", actor=ACTOR)
+        assert not (tmp_path / "pg.tar").exists()
+    finally:
+        workspace.close()
