@@ -1,0 +1,250 @@
+"""The pages: recording (words, flags, glossary, translation, speakers), audio with ranges,
+waveform peaks, corrections, history and sign-off, case overview, search, export, custody."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from audita.custody.log import entries
+from audita.ingest.service import ingest_paths
+from audita.review import flags as flag_review
+from audita.transcripts import current_transcript, machine_transcript, versions
+from audita.web.overview import MAP_H, MAP_W, project
+from testkit import tone, write_amr, write_wav
+from webseed import PASSWORD
+
+
+def _actions(workspace, **where):  # type: ignore[no-untyped-def]
+    with workspace.reading() as connection:
+        return [(e.action, e.actor) for e in entries(connection, **where)]
+
+
+def test_recording_page_shows_transcript_translation_flags_and_glossary(client_for, seeded, workspace):
+    html = client_for("viewer-in").get(f"/items/{seeded.item_id}").text
+    words = re.findall(r'<span class="(w[^"]*)" data-start="([\d.]+)" data-end="([\d.]+)"[^>]*>([^<]+)</span>', html)
+    assert [w[3] for w in words][:4] == ["Гранит,", "я", "Сокол,", "приём."]  # the current (edited) version
+    assert ("w", "0.800", "0.900", "я") in words
+    flagged = [w[3] for w in words if "flag" in w[0].split()]
+    assert flagged == ["Пленных", "не", "брать,", "всех", "в", "расход."]
+    assert "Flag: denial of quarter · Art. 8(2)(b)(xii) · explicit order «пленных не брать»" in html
+    assert [w[3] for w in words if "gloss" in w[0].split()] == ["в", "расход."]
+    assert "Glossary: в расход — to kill (execute)" in html
+    assert "unverified machine translation" in html and "Take no prisoners" in html
+    assert 'src="/api/items/' in html and 'id="waveform"' in html
+    assert "callsign" in html and "Popasna" in html
+    assert ("item.viewed", "user:viewer-in") in _actions(workspace, item_id=seeded.item_id)
+
+
+def test_audio_is_served_with_ranges(client_for, seeded, workspace):
+    client = client_for("viewer-in")
+    original = workspace.blobs.path_for(_sha(workspace, seeded.item_id)).read_bytes()
+    whole = client.get(f"/api/items/{seeded.item_id}/audio")
+    assert whole.status_code == 200 and whole.content == original
+    assert whole.headers["accept-ranges"] == "bytes" and whole.headers["content-type"] == "audio/wav"
+    part = client.get(f"/api/items/{seeded.item_id}/audio", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == original[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(original)}"
+    tail = client.get(f"/api/items/{seeded.item_id}/audio", headers={"Range": "bytes=-10"})
+    assert tail.content == original[-10:]
+    open_ended = client.get(f"/api/items/{seeded.item_id}/audio", headers={"Range": f"bytes={len(original) - 5}-"})
+    assert open_ended.content == original[-5:]
+    beyond = client.get(f"/api/items/{seeded.item_id}/audio", headers={"Range": f"bytes={len(original)}-"})
+    assert beyond.status_code == 416
+    served = [a for a in _actions(workspace, item_id=seeded.item_id) if a[0] == "item.audio_served"]
+    assert len(served) == 1  # a playback is logged once, not per range request
+
+
+def _sha(workspace, item_id: str) -> str:  # type: ignore[no-untyped-def]
+    from audita.items import item_detail
+
+    return item_detail(workspace, item_id)["sha256"]
+
+
+def test_amr_is_played_from_a_decoded_copy(client_for, seeded, workspace, tmp_path):
+    wav = write_wav(tmp_path / "phone.wav", tone(1.0, seed=9))
+    amr = write_amr(tmp_path / "phone.amr", wav)
+    item_id = ingest_paths(workspace, "Popasna 2022", [amr], actor="t").outcomes[0].item_id
+    reply = client_for("viewer-in").get(f"/api/items/{item_id}/audio")
+    assert reply.headers["x-audita-playback"] == "derived" and reply.headers["content-type"] == "audio/wav"
+    assert reply.content[:4] == b"RIFF" and reply.content[8:12] == b"WAVE"
+    assert "browsers cannot play this format" in client_for("viewer-in").get(f"/items/{item_id}").text
+
+
+def test_waveform_peaks_come_from_the_decoded_audio(client_for, seeded):
+    data = client_for("viewer-in").get(f"/api/items/{seeded.item_id}/peaks").json()
+    assert data["duration"] == pytest.approx(6.0, abs=0.01)
+    assert len(data["peaks"]) == 1200
+    loud = max(p[1] for p in data["peaks"][int(2.4 / 6 * 1200):int(3.9 / 6 * 1200)])
+    quiet = max(p[1] for p in data["peaks"][int(2.0 / 6 * 1200):int(2.2 / 6 * 1200)])
+    assert loud > 0.2 > quiet  # speech where the transmissions are, floor between them
+
+
+def test_correction_through_the_form_is_a_new_version(client_for, seeded, workspace):
+    client = client_for("analyst-in")
+    form = client.get(f"/items/{seeded.item_id}/edit").text
+    base = re.search(r'name="base_version_id" value="([0-9a-f]+)"', form).group(1)
+    assert base == seeded.edit_id
+    reply = client.post(f"/items/{seeded.item_id}/transcript", data={
+        "base_version_id": base, "note": "name misheard", "text_2": "Петренко везёт их в Попасную!",
+        "text_0": "Гранит, я Сокол, приём.", "translation_1": "Take no prisoners, kill them all."},
+        follow_redirects=False)
+    assert reply.status_code == 303
+    with workspace.reading() as connection:
+        current = current_transcript(connection, seeded.item_id)
+        machine = machine_transcript(connection, seeded.item_id)
+        chain = [v.id for v in versions(connection, seeded.item_id)]
+    assert chain == [seeded.machine_id, seeded.edit_id, current.id]
+    assert current.created_by == "user:analyst-in" and current.output["edit"]["changed"] == [1, 2]
+    assert machine.output["transmissions"][2]["text"] == "Петренко везёт их в Попасную."
+    assert ("transcript.edited", "user:analyst-in") in _actions(workspace, item_id=seeded.item_id)
+    history = client.get(reply.headers["location"]).text
+    assert "name misheard" in history and "Попасную!" in history and "kill them all" in history
+    page = client.get(f"/items/{seeded.item_id}").text
+    assert "analyst translation" in page and "Take no prisoners, kill them all." in page
+    stale = client.post(f"/items/{seeded.item_id}/transcript", data={
+        "base_version_id": base, "note": "late", "text_2": "другое"}, headers={"Accept": "text/html"})
+    assert stale.status_code == 409 and "no longer current" in stale.text and "reload" in stale.text
+    unchanged = client.post(f"/items/{seeded.item_id}/transcript", data={"base_version_id": current.id, "note": "x"})
+    assert unchanged.status_code == 400
+
+
+def test_speakers_rename_and_merge(client_for, seeded, workspace):
+    client = client_for("analyst-in")
+    assert client.post(f"/items/{seeded.item_id}/speakers/rename", data={"label": "S2", "name": "Гранит"},
+                       follow_redirects=False).status_code == 303
+    page = client.get(f"/items/{seeded.item_id}").text
+    assert "Гранит <span class=\"muted\">(S2)</span>" in page and "named by user:analyst-in" in page
+    merged = client.post(f"/items/{seeded.item_id}/speakers/merge", data={
+        "base_version_id": seeded.edit_id, "from": "S2", "into": "S1", "note": "one voice"}, follow_redirects=False)
+    assert merged.status_code == 303
+    with workspace.reading() as connection:
+        current = current_transcript(connection, seeded.item_id)
+    assert current.output["speakers"] == {"S1": [0, 1, 2]}
+    assert "Merged speakers S2 into S1" in client.get(f"/items/{seeded.item_id}/history").text
+
+
+def test_two_person_signoff_through_the_web(client_for, seeded, workspace):
+    analyst, reviewer, admin = client_for("analyst-in"), client_for("reviewer-in"), client_for("admin-in")
+    history = reviewer.get(f"/items/{seeded.item_id}/history").text
+    assert f'action="/versions/{seeded.edit_id}/signoff"' in history
+    assert analyst.post(f"/versions/{seeded.edit_id}/signoff", data={"decision": "approved"}).status_code == 403
+    reply = reviewer.post(f"/versions/{seeded.edit_id}/signoff", data={"decision": "approved", "note": "listened"},
+                          follow_redirects=False)
+    assert reply.status_code == 303
+    history = reviewer.get(f"/items/{seeded.item_id}/history").text
+    assert "approved</span> by <strong>user:reviewer-in</strong>" in history
+    assert ("review.signed_off", "user:reviewer-in") in _actions(workspace, item_id=seeded.item_id)
+    # an admin who wrote a version cannot sign it off either
+    form = admin.get(f"/items/{seeded.item_id}/edit").text
+    base = re.search(r'name="base_version_id" value="([0-9a-f]+)"', form).group(1)
+    admin.post(f"/items/{seeded.item_id}/transcript", data={"base_version_id": base, "note": "n", "text_1": "Пленных!"})
+    with workspace.reading() as connection:
+        mine = current_transcript(connection, seeded.item_id).id
+    assert "You wrote this version" in admin.get(f"/items/{seeded.item_id}/history").text
+    refused = admin.post(f"/versions/{mine}/signoff", data={"decision": "approved"}, headers={"Accept": "text/html"})
+    assert refused.status_code == 403 and "two-person review" in refused.text
+    assert reviewer.post(f"/versions/{mine}/signoff", data={"decision": "changes_requested", "note": "why?"},
+                         follow_redirects=False).status_code == 303
+    assert "changes requested" in analyst.get(f"/items/{seeded.item_id}").text
+
+
+def test_case_overview_map_timeline_and_open_flags(client_for, seeded, workspace):
+    html = client_for("viewer-in").get(f"/cases/{seeded.case_id}").text
+    x, y = project(48.633, 38.383)
+    assert 0 < x < MAP_W and 0 < y < MAP_H
+    assert f'cx="{x}" cy="{y}"' in html and ">Popasna</text>" in html
+    assert "Sievierodonetsk area" in html  # the receiver location from the sidecar
+    assert "http" not in re.search(r'<svg class="map".*?</svg>', html, re.S).group(0)  # no tiles, offline
+    assert "2022-04-12 03:40 UTC" in html  # timeline, intercept time in UTC
+    assert "denial of quarter" in html and "#flag-flag-001" in html
+    assert ("case.viewed", "user:viewer-in") in _actions(workspace, case_id=seeded.case_id)
+
+
+def test_search_seam(client_for, seeded, workspace):
+    html = client_for("viewer-in").get("/search?q=Гранит").text
+    from audita.web import searching
+
+    if not searching.available():
+        assert "search not installed" in html
+    with workspace.reading() as connection:
+        logged = [e for e in entries(connection) if e.action == "search.performed"]
+    assert logged[-1].details["query"] == "Гранит" and logged[-1].details["cases"] == [seeded.case_id]
+
+
+def test_search_results_are_filtered_to_visible_cases(client_for, seeded, workspace, monkeypatch):
+    import types
+
+    from audita.web import searching
+
+    hits = [{"item_id": seeded.item_id, "snippet": "Гранит, я Сокол", "transmission": 0},
+            {"item_id": seeded.other_item_id, "snippet": "LEAKED other case"}]
+    fake = types.SimpleNamespace(search=lambda workspace, query, *, case_ids: hits)
+    monkeypatch.setattr(searching, "available", lambda: True)
+    monkeypatch.setattr(searching.importlib, "import_module", lambda name: fake)
+    html = client_for("viewer-in").get("/search?q=Гранит").text
+    assert "Гранит, я Сокол" in html and "LEAKED" not in html
+
+
+@pytest.mark.skipif(not flag_review.available(), reason="audita.analysis (flag review) is not installed")
+def test_flag_decision_through_the_web(client_for, seeded, workspace):
+    client = client_for("analyst-in")
+    reply = client.post(f"/items/{seeded.item_id}/flags/flag-001", data={
+        "analysis_id": seeded.analysis_id, "decision": "confirmed", "note": "heard it"}, follow_redirects=False)
+    assert reply.status_code == 303
+    page = client.get(f"/items/{seeded.item_id}").text
+    assert 'class="flag-card confirmed"' in page and "confirmed by user:analyst-in" in page
+
+
+def test_flag_decision_without_analysis_says_so(client_for, seeded):
+    if flag_review.available():
+        pytest.skip("audita.analysis is installed")
+    client = client_for("analyst-in")
+    assert "Flag review is not installed." in client.get(f"/items/{seeded.item_id}").text
+    reply = client.post(f"/items/{seeded.item_id}/flags/flag-001", data={
+        "analysis_id": seeded.analysis_id, "decision": "confirmed"})
+    assert reply.status_code == 501
+    assert client.post(f"/items/{seeded.item_id}/flags/flag-999", data={
+        "analysis_id": seeded.analysis_id, "decision": "confirmed"}).status_code == 404
+
+
+def test_export_runs_in_the_background_and_is_downloaded(client_for, seeded, workspace, app):
+    client = client_for("reviewer-in")
+    reply = client.post(f"/cases/{seeded.case_id}/export", headers={"Accept": "application/json"})
+    assert reply.status_code == 202
+    assert app.state.audita.jobs.wait_idle(240)
+    job = client.get(f"/api/jobs/{reply.json()['id']}").json()
+    assert job["state"] == "done", job
+    name = job["result"]["zip"]
+    assert name in client.get(f"/cases/{seeded.case_id}").text
+    download = client.get(f"/cases/{seeded.case_id}/exports/{name}")
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+    assert client_for("viewer-in").get(f"/cases/{seeded.case_id}/exports/{name}").status_code == 403
+    actions = _actions(workspace, case_id=seeded.case_id)
+    for action in ("case.export_requested", "case.exported", "case.export_downloaded"):
+        assert (action, "user:reviewer-in") in actions
+
+
+def test_custody_log_page_and_admin_pages(client_for, seeded):
+    admin = client_for("admin-in")
+    log = admin.get(f"/cases/{seeded.case_id}/log").text
+    assert "case.created" in log and "item.ingested" in log
+    created = admin.post("/admin/users", data={"username": "new.analyst", "password": PASSWORD,
+                                                "role": "analyst"}, follow_redirects=False)
+    assert created.status_code == 303 and "new.analyst" in admin.get("/admin/users").text
+    bad = admin.post("/admin/users", data={"username": "Bad Name!", "password": "long enough pw!", "role": "analyst"})
+    assert bad.status_code == 400
+    added = admin.post(f"/cases/{seeded.case_id}/members", data={"username": "new.analyst"}, follow_redirects=False)
+    assert added.status_code == 303
+    assert client_for("new.analyst").get(f"/cases/{seeded.case_id}").status_code == 200
+    made = admin.post("/cases", data={"name": "Bakhmut 2023", "description": "d"}, follow_redirects=False)
+    assert made.status_code == 303 and "Bakhmut 2023" in admin.get("/cases").text
+    assert "Bakhmut 2023" not in client_for("new.analyst").get("/cases").text
+
+
+def test_static_files_are_served_from_the_package(client_for):
+    client = client_for(None)
+    for name in ("app.js", "recording.js", "upload.js", "app.css"):
+        reply = client.get(f"/static/{name}")
+        assert reply.status_code == 200 and len(reply.content) > 200
