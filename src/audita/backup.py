@@ -141,6 +141,9 @@ def _snapshot_database(workspace: Workspace, target: Path) -> None:
         try:
             source.backup(copy)
             checkpoint("backup.snapshot")  # still holding the writer lock
+        except BaseException:
+            copy.close()
+            raise
         finally:
             source.close()
     try:
@@ -168,7 +171,12 @@ def _add_file(archive: tarfile.TarFile, name: str, source: Path, sha256: str, si
     info.size, info.mode, info.mtime = size, 0o600 if name.startswith("keys/") else 0o444, 0
     with open(source, "rb") as handle:
         stream = _Hashing(handle)
-        archive.addfile(info, stream)  # type: ignore[arg-type]
+        try:
+            archive.addfile(info, stream)  # type: ignore[arg-type]
+        except OSError as exc:
+            if "unexpected end of data" not in str(exc):
+                raise
+            stream.size = -1  # shorter than recorded
     if stream.digest.hexdigest() != sha256 or stream.size != size:
         raise IntegrityError(f"{source} changed or is damaged while being backed up (run 'audita verify')")
 

@@ -287,6 +287,9 @@ def test_damaged_store_is_not_backed_up_and_orphans_are_left_out(tmp_path: Path)
         stored.write_bytes(stored.read_bytes()[:-1] + b"\x00")
         with pytest.raises(IntegrityError, match="damaged"):
             backup_store(workspace, tmp_path / "bad.tar", actor=ACTOR)
+        stored.write_bytes(stored.read_bytes()[:-10])  # shorter than recorded
+        with pytest.raises(IntegrityError, match="damaged"):
+            backup_store(workspace, tmp_path / "bad.tar", actor=ACTOR)
         assert not (tmp_path / "bad.tar").exists() and not (tmp_path / "bad.tar.partial").exists()
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".audita-backup-")]
     finally:
