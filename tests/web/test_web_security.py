@@ -187,7 +187,7 @@ def test_security_headers_on_pages_errors_and_static(client_for, seeded):
         csp = reply.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert reply.headers["x-content-type-options"] == "nosniff"
-        assert reply.headers["referrer-policy"] == "no-referrer"
+        assert reply.headers["referrer-policy"] == "same-origin"  # never sent to other sites
         assert reply.headers["x-frame-options"] == "DENY"
         assert "server" not in reply.headers
     assert client.get(f"/items/{seeded.item_id}").headers["cache-control"] == "no-store"

@@ -36,7 +36,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 SECURITY_HEADERS = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer would make Chromium send "Origin: null" on form posts
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
@@ -227,7 +227,7 @@ def create_app(workspace: Workspace, options: WebOptions | None = None, *, proce
     app.state.audita = WebState(
         workspace=workspace, options=options, templates=templates, jobs=jobs or JobRunner(),
         processor=default_processor() if processor == "default" else processor,  # type: ignore[arg-type]
-        throttle=LoginThrottle(options.login_failures_before_delay, options.login_failure_window_s),
+        throttle=LoginThrottle(options.login_failures_before_lockout, options.login_failure_window_s),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for module in (auth, cases, items, review, admin):

@@ -16,7 +16,6 @@ class WebOptions:
     absolute_timeout_s: float = 12 * 60 * 60
     max_upload_bytes: int = 2 << 30  # one uploaded file
     max_form_bytes: int = 1 << 20  # any other request body
-    login_failures_before_delay: int = 5  # per user name, within login_failure_window_s
+    login_failures_before_lockout: int = 5  # per user name: further attempts refused for the window
     login_failure_window_s: float = 15 * 60
-    process_after_upload: bool = True  # queue speech processing for each new recording
     clock: Callable[[], float] = time.time

@@ -204,6 +204,6 @@ def graticule() -> dict[str, Any]:
     """Lines and reference cities of the map frame, precomputed for the template."""
     lons = [project(LAT_MIN, lon)[0] for lon in range(int(LON_MIN), int(LON_MAX) + 1, 2)]
     lats = [(project(lat, LON_MIN)[1], lat) for lat in range(int(LAT_MIN), int(LAT_MAX) + 1)]
-    lon_labels = [(project(LAT_MIN, lon)[0], lon) for lon in range(int(LON_MIN), int(LON_MAX) + 1, 2)]
+    lon_labels = [(project(LAT_MIN, lon)[0], lon) for lon in range(int(LON_MIN) + 2, int(LON_MAX), 2)]
     cities = [(name, *project(lat, lon)) for name, lat, lon in REFERENCE]
     return {"width": MAP_W, "height": MAP_H, "lon_x": lons, "lat_y": lats, "lon_labels": lon_labels, "cities": cities}
