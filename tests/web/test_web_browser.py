@@ -169,6 +169,9 @@ def test_login_case_recording_and_seek_by_word(page_for, live):
     assert "denial of quarter" in (flagged.get_attribute("title") or "")
     user.page.evaluate("document.getElementById('audio').pause()")
     user.shot("05-recording-seeked")
+    user.page.goto(f"{live.url}/items/{live.seed.item_id}#t=5.05")  # how search hits link to a moment
+    wait_js(user.page, "Math.abs(document.getElementById('audio').currentTime - 5.05) < 0.05")
+    assert "везёт" in user.page.inner_text(".w.playing")
     assert not user.errors, user.errors
 
 

@@ -168,6 +168,9 @@ def test_search_seam(client_for, seeded, workspace):
 
     if not searching.available():
         assert "search not installed" in html
+    else:  # the real search package: the seeded transcript is found, in this case only
+        assert f'href="/items/{seeded.item_id}#t=' in html and "<mark>" in html
+        assert seeded.other_item_id not in html
     with workspace.reading() as connection:
         logged = [e for e in entries(connection) if e.action == "search.performed"]
     assert logged[-1].details["query"] == "Гранит" and logged[-1].details["cases"] == [seeded.case_id]

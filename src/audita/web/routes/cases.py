@@ -80,6 +80,8 @@ def case_overview(request: Request, case_id: str, me: Session = Depends(user)) -
     return render(request, "case.html", {
         "case": case, "o": overview, "map": graticule(), "members": members, "users": everyone,
         "exports": exports, "jobs": jobs, "processing": web.processor is not None,
+        "incidents": searching.incidents(web.workspace, case.id),
+        "names": {r.id: r.name for r in (*overview.recordings, *overview.documents)},
     })
 
 
@@ -243,10 +245,14 @@ def job_status(request: Request, job_id: str, me: Session = Depends(user)) -> Re
 
 
 @router.get("/search")
-def search_page(request: Request, q: str = "", case: str = "", me: Session = Depends(user)) -> Response:
+def search_page(request: Request, q: str = "", case: str = "", date_from: str = "", date_to: str = "",
+                place: str = "", speaker: str = "", category: str = "", me: Session = Depends(user)) -> Response:
     web = state(request)
     query = q.strip()[:MAX_QUERY]
+    filters = {k: v.strip()[:200] for k, v in (("date_from", date_from), ("date_to", date_to), ("place", place),
+                                                ("speaker", speaker), ("category", category)) if v.strip()}
     results: list[dict[str, Any]] = []
+    problem = ""
     with web.workspace.reading() as connection:
         visible = visible_case_ids(connection, me)
         all_cases = connection.execute(select(cases_table.c.id, cases_table.c.name).order_by(cases_table.c.name)).all()
@@ -254,10 +260,14 @@ def search_page(request: Request, q: str = "", case: str = "", me: Session = Dep
         case_ids = [c.id for c in choices if not case or c.id == case]
         installed = searching.available()
         if query and installed and case_ids:
-            results = searching.search(web.workspace, connection, query, case_ids)
+            try:
+                results = searching.search(web.workspace, connection, query, case_ids, filters)
+            except BadInput as exc:
+                problem = str(exc)
     if query:
-        audit(request, me, "search.performed", details={"query": query, "cases": case_ids, "results": len(results),
-                                                        "installed": installed})
+        audit(request, me, "search.performed", details={"query": query, "filters": filters, "cases": case_ids,
+                                                        "results": len(results), "installed": installed})
     names = {c.id: c.name for c in choices}
     return render(request, "search.html", {"q": query, "case": case, "cases": choices, "names": names,
-                                           "results": results, "installed": installed})
+                                           "results": results, "installed": installed, "filters": filters,
+                                           "problem": problem})

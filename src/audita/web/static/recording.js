@@ -110,6 +110,20 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 
+  // A link such as /items/ID#t=12.34 (search hits) opens the recording at that moment.
+  function seekToHash() {
+    const wanted = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
+    if (!wanted) { return; }
+    const at = parseFloat(wanted[1]);
+    if (audio.readyState >= 1) {
+      seek(at, false);
+    } else {
+      audio.addEventListener("loadedmetadata", function () { seek(at, false); }, {once: true});
+    }
+  }
+  window.addEventListener("hashchange", seekToHash);
+  seekToHash();
+
   fetch(player.getAttribute("data-peaks"), {credentials: "same-origin"})
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) {
