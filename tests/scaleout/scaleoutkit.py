@@ -46,3 +46,57 @@ def ingest_recordings(workspace: Workspace, case_name: str, folder: Path, count:
     ingest_paths(workspace, case_name, paths, actor=ACTOR)
     by_name = {i.display_name: i.id for i in list_items(workspace, case_name)}
     return [by_name[p.name] for p in paths]
+
+
+class StatelessFakeEngine(FakeEngine):
+    """The speech fake, with translations that do not depend on how many calls the instance has
+    served (a Ray worker builds a fresh engine per task; the real engine keeps no such state)."""
+
+    def decode(self, audio, request):  # type: ignore[no-untyped-def]
+        if request.task != "translate":
+            return super().decode(audio, request)
+        from speechfakes import islands
+
+        from audita.speech.asr import EngineSegment
+
+        self.calls.append((len(audio), request))
+        return [EngineSegment(begin, end, f"english {n} of {len(audio)}", -0.3, 0.01, 1.2)
+                for n, (begin, end) in enumerate(islands(audio))]
+
+
+def stateless_engine() -> StatelessFakeEngine:
+    engine = StatelessFakeEngine()
+    engine.model_info = FAKE_MODEL
+    return engine
+
+
+class FakeEngineFactory:
+    """Builds the stateless fake inside a Ray worker (no caching: a fresh one per task)."""
+
+    cache_key = None
+    model_info = FAKE_MODEL
+
+    def __call__(self) -> StatelessFakeEngine:
+        return stateless_engine()
+
+
+class FakeVoicesFactory:
+    cache_key = None
+
+    def identity(self) -> dict[str, str]:
+        return FakeVoices().identity()
+
+    def __call__(self) -> FakeVoices:
+        return FakeVoices()
+
+
+class RefusingEngineFactory(FakeEngineFactory):
+    """For runs that must reuse every stage: building a model is a test failure."""
+
+    def __call__(self) -> StatelessFakeEngine:
+        raise AssertionError("a model was built although every stage should have been reused")
+
+
+class RefusingVoicesFactory(FakeVoicesFactory):
+    def __call__(self) -> FakeVoices:
+        raise AssertionError("a speaker backend was built although every stage should have been reused")

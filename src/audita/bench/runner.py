@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import os
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from audita.bench.sections import SECTIONS, BenchContext, ProgressHook
+from audita.bench.sections import ON_REQUEST, SECTIONS, BenchContext, ProgressHook
 from audita.bench.systems import (
     AuditaSpeech,
     FasterWhisperDefaults,
@@ -97,6 +98,9 @@ def run_bench(options: BenchOptions, *, baseline: Transcriber | None = None, sys
     ctx = BenchContext(corpus_dir=options.corpus, items=items, baseline=baseline, system=system,
                        system_unavailable=note, on_progress=on_progress)
     wanted = options.sections or tuple(SECTIONS)
+    for name in wanted:
+        if name not in SECTIONS and name in ON_REQUEST:
+            importlib.import_module(ON_REQUEST[name])
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
         raise ValueError(f"unknown sections: {unknown}; known: {sorted(SECTIONS)}")

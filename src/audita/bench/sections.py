@@ -42,6 +42,8 @@ class BenchContext:
 
 Section = Callable[[BenchContext], list[Row]]
 SECTIONS: dict[str, Section] = {}
+# Sections whose module is imported only when asked for by name (heavy or optional dependencies).
+ON_REQUEST: dict[str, str] = {"scaleout": "audita.distributed.bench"}
 
 
 def register_section(name: str) -> Callable[[Section], Section]:

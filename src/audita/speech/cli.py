@@ -13,7 +13,7 @@ from audita.cli import Context, console, err_console, pass_ctx, progress_bar
 from audita.errors import AuditaError
 from audita.speech.pipeline import PipelineOptions, PipelineResult, Stage
 from audita.store.schema import items
-from audita.speech.service import process_item, with_case_language
+from audita.speech.service import ProcessResult, process_item, with_case_language
 
 FORMATS = ("json", "srt", "vtt", "text")
 
@@ -70,15 +70,21 @@ def _run_analysis(ctx: Context, item_id: str) -> str | None:
 @click.option("--no-translation", is_flag=True, help="Skip Whisper's English translation.")
 @click.option("--no-speakers", is_flag=True, help="Skip speaker embeddings and clustering.")
 @click.option("--no-analysis", is_flag=True, help="Skip the analysis stage.")
+@click.option("--engine", "run_engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="ray: run the stages as Ray tasks (docs/deployment.md); results are identical.")
+@click.option("--address", default=None, help="Ray cluster to join (HOST:PORT or auto); default: a local instance.")
 @pass_ctx
 def process_command(ctx: Context, case_name: str, item_ids: tuple[str, ...], model: str, language: str | None,
                     hotwords: tuple[str, ...], vocabulary_file: Path | None, threads: int, batch_size: int,
-                    no_translation: bool, no_speakers: bool, no_analysis: bool) -> None:
+                    no_translation: bool, no_speakers: bool, no_analysis: bool, run_engine: str,
+                    address: str | None) -> None:
     """Split recordings into transmissions, transcribe, translate and group speakers.
 
     Every stage output is stored as a new derivation with provenance; finished stages are reused,
     so an interrupted run continues where it stopped.
     """
+    if address is not None and run_engine != "ray":
+        raise click.UsageError("--address needs --engine ray")
     base = PipelineOptions(model=model, cpu_threads=threads, enable_translation=not no_translation,
                            enable_speakers=not no_speakers)
     options = with_case_language(replace(base, asr=replace(base.asr, batch_size=batch_size)), language,
@@ -88,20 +94,38 @@ def process_command(ctx: Context, case_name: str, item_ids: tuple[str, ...], mod
         err_console.print(f"case {case_name!r} has no recordings")
         return
     table = Table("item", "transmissions", "languages", "speakers", "stages", "analysis")
-    with progress_bar("processing") as update:
-        for number, item_id in enumerate(targets, start=1):
-            def report(stage: Stage, _n: int = number, _id: str = item_id) -> None:
-                update(_n - 1, len(targets), f"{_id[:8]} {stage.stage} {stage.done}/{stage.total}")
 
-            result = process_item(ctx.workspace, item_id, actor=ctx.actor, options=options, progress=report)
-            update(number, len(targets), item_id[:8])
-            transcript = result.transcript.output
-            rows = transcript["transmissions"]
-            languages = sorted({t["language"] for t in rows if t.get("language")})
-            computed = [s.stage for s in result.stages if not s.reused]
-            analysis = None if no_analysis else _run_analysis(ctx, item_id)
-            table.add_row(item_id, str(len(rows)), ",".join(languages) or "-", str(len(transcript["speakers"])),
-                          "reused" if not computed else "computed: " + ",".join(computed), analysis or "-")
+    def add_row(item_id: str, result: ProcessResult) -> None:
+        transcript = result.transcript.output
+        rows = transcript["transmissions"]
+        languages = sorted({t["language"] for t in rows if t.get("language")})
+        computed = [s.stage for s in result.stages if not s.reused]
+        analysis = None if no_analysis else _run_analysis(ctx, item_id)
+        table.add_row(item_id, str(len(rows)), ",".join(languages) or "-", str(len(transcript["speakers"])),
+                      "reused" if not computed else "computed: " + ",".join(computed), analysis or "-")
+
+    with progress_bar("processing") as update:
+        if run_engine == "ray":
+            from audita.distributed import RayOptions, process_items
+
+            finished: list[str] = []
+
+            def item_done(item_id: str, _result: ProcessResult) -> None:
+                finished.append(item_id)
+                update(len(finished), len(targets), item_id[:8])
+
+            results = process_items(ctx.workspace, targets, actor=ctx.actor, options=options,
+                                    ray_options=RayOptions(address=address), on_item_done=item_done)
+            for item_id, result in zip(targets, results):
+                add_row(item_id, result)
+        else:
+            for number, item_id in enumerate(targets, start=1):
+                def report(stage: Stage, _n: int = number, _id: str = item_id) -> None:
+                    update(_n - 1, len(targets), f"{_id[:8]} {stage.stage} {stage.done}/{stage.total}")
+
+                result = process_item(ctx.workspace, item_id, actor=ctx.actor, options=options, progress=report)
+                update(number, len(targets), item_id[:8])
+                add_row(item_id, result)
     console.print(table)
 
 
