@@ -21,6 +21,7 @@ from audita.transcripts import current_transcript
 from audita.web.app import create_app
 from audita.web.jobs import Job, JobRunner
 from audita.web.options import WebOptions
+from audita.web.processing import analysis_available
 from audita.workspace import Workspace
 from webseed import ROLES, FakeProcessor, Seed, login, recording, user_name
 
@@ -115,6 +116,7 @@ class Endpoint:
 
 
 FLAG_OK = lambda: 303 if flag_review.available() else 501  # noqa: E731
+ANALYSIS_OK = lambda: 303 if analysis_available() else 501  # noqa: E731
 
 ENDPOINTS = [
     Endpoint("GET", "/", "read", False, 303),
@@ -146,6 +148,7 @@ ENDPOINTS = [
     Endpoint("POST", "/items/{item}/flags/flag-001", "edit", True, FLAG_OK,
              lambda w: {"analysis_id": w.seed.analysis_id, "decision": "confirmed", "note": "heard it"}),
     Endpoint("POST", "/items/{item}/process", "process", True, 303),
+    Endpoint("POST", "/items/{item}/analyze", "process", True, ANALYSIS_OK),
     Endpoint("POST", "/versions/{version}/signoff", "signoff", True, 303,
              lambda w: {"decision": "approved", "note": "checked"}),
 ]

@@ -103,6 +103,8 @@ def test_correction_through_the_form_is_a_new_version(client_for, seeded, worksp
     assert "name misheard" in history and "Попасную!" in history and "kill them all" in history
     page = client.get(f"/items/{seeded.item_id}").text
     assert "analyst translation" in page and "Take no prisoners, kill them all." in page
+    assert "analysis of an earlier version" in page  # flags now read an older version: placed by time
+    assert re.findall(r'<span class="w flag[^"]*"[^>]*>([^<]+)</span>', page)[:2] == ["Пленных", "не"]
     stale = client.post(f"/items/{seeded.item_id}/transcript", data={
         "base_version_id": base, "note": "late", "text_2": "другое"}, headers={"Accept": "text/html"})
     assert stale.status_code == 409 and "no longer current" in stale.text and "reload" in stale.text
@@ -251,3 +253,24 @@ def test_static_files_are_served_from_the_package(client_for):
     for name in ("app.js", "recording.js", "upload.js", "app.css"):
         reply = client.get(f"/static/{name}")
         assert reply.status_code == 200 and len(reply.content) > 200
+
+
+def test_analyse_the_current_version_in_the_background(client_for, seeded, workspace, app):
+    try:
+        import audita.analysis.service  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"audita.analysis is not importable: {exc}")
+    from audita.review import TransmissionChange, edit_transcript
+    from audita.review.reading import current_analysis
+
+    newer = edit_transcript(workspace, seeded.item_id, base_version_id=seeded.edit_id, note="n",
+                            changes=[TransmissionChange(2, text="Петренко везёт их в Попасную, быстро.")],
+                            actor="user:analyst-in")
+    client = client_for("analyst-in")
+    reply = client.post(f"/items/{seeded.item_id}/analyze", headers={"Accept": "application/json"})
+    assert reply.status_code == 202
+    assert app.state.audita.jobs.wait_idle(60)
+    assert client.get(f"/api/jobs/{reply.json()['id']}").json()["state"] == "done"
+    with workspace.reading() as connection:
+        assert current_analysis(connection, seeded.item_id).provenance.parent_id == newer.id
+    assert "analysis of an earlier version" not in client.get(f"/items/{seeded.item_id}").text

@@ -21,7 +21,9 @@ from audita.errors import BadInput, NotFound
 from audita.review.errors import ReviewError, SignOffRefused, StaleVersion
 from audita.review.flags import FlagReviewUnavailable
 from audita.web.access import Forbidden, Hidden
-from audita.web.deps import TEMPLATES, CsrfFailed, LoginThrottle, Unauthenticated, WebState, guard, render, wants_json
+from audita.web.deps import (
+    TEMPLATES, CsrfFailed, LoginThrottle, NotInstalled, Unauthenticated, WebState, guard, render, wants_json,
+)
 from audita.web.jobs import JobRunner
 from audita.web.options import WebOptions
 from audita.web.processing import Processor, default_processor
@@ -194,6 +196,10 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(FlagReviewUnavailable)
     async def unavailable(request: Request, exc: FlagReviewUnavailable) -> Response:
+        return _error(request, 501, str(exc))
+
+    @app.exception_handler(NotInstalled)
+    async def not_installed(request: Request, exc: NotInstalled) -> Response:
         return _error(request, 501, str(exc))
 
     @app.exception_handler(BadInput)

@@ -38,6 +38,10 @@ class CsrfFailed(AuditaError):
     """An unsafe request without this session's CSRF token, or from another origin."""
 
 
+class NotInstalled(AuditaError):
+    """An optional package this request needs is not installed: answered 501."""
+
+
 class LoginThrottle:
     """Counts failed logins per user name; after too many in the window, refuses without checking."""
 

@@ -30,6 +30,24 @@ def speech_processor(workspace: Workspace, item_id: str, actor: str, report: Rep
 
     report(0.0, "loading audio and models")
     process_item(workspace, item_id, actor=actor, progress=progress)
+    if analysis_available():
+        report(0.97, "analysis")
+        analyze(workspace, item_id, actor)
+
+
+def analysis_available() -> bool:
+    try:
+        return importlib.util.find_spec("audita.analysis") is not None and \
+            importlib.util.find_spec("audita.analysis.service") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def analyze(workspace: Workspace, item_id: str, actor: str) -> str:
+    """Analyse the item's current transcript (the analysis package decides reuse); its row id."""
+    from audita.analysis.service import analyze_item
+
+    return analyze_item(workspace, item_id, actor=actor).id
 
 
 def default_processor() -> Processor | None:

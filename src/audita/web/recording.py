@@ -106,6 +106,11 @@ class RecordingView:
     flags: tuple[FlagView, ...]
     analysis_id: str | None
     duration: float | None
+    analysis_of: str | None = None  # the transcript version the analysis read
+
+    @property
+    def analysis_stale(self) -> bool:
+        return self.analysis_id is not None and self.version is not None and self.analysis_of != self.version.id
 
 
 def _num(value: Any) -> float | None:
@@ -154,8 +159,8 @@ def _word_spans(text: str, words: list[dict[str, Any]]) -> list[tuple[int, int] 
     return spans
 
 
-def _covers(note: Annotation, span: tuple[int, int] | None, start: float, end: float) -> bool:
-    if note.char_start is not None and note.char_end is not None and span is not None:
+def _covers(note: Annotation, span: tuple[int, int] | None, start: float, end: float, by_chars: bool) -> bool:
+    if by_chars and note.char_start is not None and note.char_end is not None and span is not None:
         return span[0] < note.char_end and span[1] > note.char_start
     if note.start is not None and note.end is not None:
         middle = (start + end) / 2
@@ -163,7 +168,8 @@ def _covers(note: Annotation, span: tuple[int, int] | None, start: float, end: f
     return False
 
 
-def _transmission(t: dict[str, Any], notes: list[Annotation], names: dict[str, str]) -> TransmissionView:
+def _transmission(t: dict[str, Any], notes: list[Annotation], names: dict[str, str],
+                  by_chars: bool) -> TransmissionView:
     index = int(t.get("index", 0))
     text = str(t.get("text") or "")
     raw_words = [w for w in t.get("words") or [] if isinstance(w, dict)]
@@ -174,7 +180,7 @@ def _transmission(t: dict[str, Any], notes: list[Annotation], names: dict[str, s
     words = []
     for word, span in zip(raw_words, _word_spans(text, raw_words)):
         start, end = _num(word.get("start")) or 0.0, _num(word.get("end")) or 0.0
-        hits = [n for n in mine if _covers(n, span, start, end)]
+        hits = [n for n in mine if _covers(n, span, start, end, by_chars)]
         kinds = sorted({n.kind for n in hits})
         words.append(WordView(str(word.get("word", "")).strip(), start, end,
                               " ".join(["w", *kinds, *(["edited"] if word.get("analyst") else [])]),
@@ -209,7 +215,10 @@ def build_recording(connection: Connection, item_id: str, version_id: str | None
     analysis_doc = analysis.output if analysis is not None and isinstance(analysis.output, dict) else {}
     notes = _annotations(analysis_doc)
     doc = shown.output if isinstance(shown.output, dict) else {}
-    transmissions = tuple(_transmission(t, notes, names) for t in doc.get("transmissions") or [] if isinstance(t, dict))
+    # Character offsets hold for the text that was analysed; on another version, place by time.
+    by_chars = analysis is not None and analysis.provenance.parent_id == shown.id
+    transmissions = tuple(_transmission(t, notes, names, by_chars)
+                          for t in doc.get("transmissions") or [] if isinstance(t, dict))
     speakers: dict[str, list[int]] = {}
     for t in transmissions:
         if t.speaker:
@@ -229,4 +238,5 @@ def build_recording(connection: Connection, item_id: str, version_id: str | None
         entities=tuple(e for e in analysis_doc.get("entities") or [] if isinstance(e, dict)),
         glossary=tuple(g for g in analysis_doc.get("glossary_hits") or [] if isinstance(g, dict)),
         flags=flags, analysis_id=analysis.id if analysis is not None else None, duration=_num(doc.get("duration")),
+        analysis_of=analysis.provenance.parent_id if analysis is not None else None,
     )

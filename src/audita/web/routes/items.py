@@ -15,9 +15,11 @@ from audita.review import flags as flag_review
 from audita.review.reading import current_analysis
 from audita.transcripts import current_transcript
 from audita.web.access import item_for, require
-from audita.web.deps import audit, render, state, user, wants_json
+from audita.web.deps import NotInstalled, audit, render, state, user, wants_json
 from audita.web.media import RangeNotSatisfiable, browser_type, file_chunks, parse_range
 from audita.web.overview import _metadata
+from audita.web.processing import analysis_available
+from audita.web.processing import analyze as run_analysis
 from audita.web.recording import build_recording
 from audita.web.routes.cases import _queue_processing
 from audita.web.sessions import Session
@@ -42,6 +44,7 @@ def recording_page(request: Request, item_id: str, me: Session = Depends(user)) 
     return render(request, "recording.html", {
         "item": item, "v": view, "meta": metadata, "playable": playable, "jobs": jobs,
         "processing": web.processor is not None, "flag_review": flag_review.available(),
+        "analysis": analysis_available(),
     })
 
 
@@ -99,6 +102,28 @@ def process(request: Request, item_id: str, me: Session = Depends(user)) -> Resp
     job = _queue_processing(request, me, item.case_id, item.id, item.display_name)
     if wants_json(request):
         return JSONResponse(job, status_code=202)
+    return RedirectResponse(f"/items/{item.id}", status_code=303)
+
+
+@router.post("/items/{item_id}/analyze")
+def analyze(request: Request, item_id: str, me: Session = Depends(user)) -> Response:
+    """Analyse the current version again (after corrections), in the background."""
+    web = state(request)
+    with web.workspace.reading() as connection:
+        item = item_for(connection, me, item_id)
+        has_transcript = current_transcript(connection, item_id) is not None
+    require(me, "process")
+    if not analysis_available():
+        raise NotInstalled("analysis is not installed")
+    if not has_transcript:
+        raise BadInput("this item has no transcript to analyse yet")
+    workspace, actor = web.workspace, me.actor
+    audit(request, me, "item.analysis_requested", case_id=item.case_id, item_id=item.id)
+    job = web.jobs.submit(kind="analysis", case_id=item.case_id, item_id=item.id, actor=actor,
+                          title=item.display_name, work=lambda report: {"analysis_id": run_analysis(workspace, item.id,
+                                                                                                       actor)})
+    if wants_json(request):
+        return JSONResponse(job.snapshot(), status_code=202)
     return RedirectResponse(f"/items/{item.id}", status_code=303)
 
 
