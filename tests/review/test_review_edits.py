@@ -14,6 +14,8 @@ from audita.review.words import realign_words
 from audita.store.schema import derivations
 from audita.transcripts import current_transcript, machine_transcript
 
+pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
+
 EDITOR = "analyst:m.koval"
 
 

@@ -11,6 +11,8 @@ from audita.errors import BadInput, NotFound
 from audita.review import SignOffRefused, TransmissionChange, edit_transcript, history, sign_off
 from audita.review import flags as flag_review
 
+pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
+
 EDITOR = "analyst:m.koval"
 REVIEWER = "reviewer:i.bondar"
 

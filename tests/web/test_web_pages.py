@@ -15,6 +15,8 @@ from audita.web.overview import MAP_H, MAP_W, project
 from testkit import tone, write_amr, write_wav
 from webseed import PASSWORD
 
+pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
+
 
 def _actions(workspace, **where):  # type: ignore[no-untyped-def]
     with workspace.reading() as connection:

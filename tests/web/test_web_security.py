@@ -16,6 +16,8 @@ from audita.web.options import COOKIE_NAME, LOGIN_COOKIE_NAME
 from audita.web.sessions import token_hash
 from webseed import PASSWORD, csrf_of, login
 
+pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
+
 
 def _set_cookie(reply, name: str) -> str:  # type: ignore[no-untyped-def]
     headers = [v for k, v in reply.headers.multi_items() if k == "set-cookie" and v.startswith(name + "=")]

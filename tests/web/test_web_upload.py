@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import threading
 import time
 from urllib.parse import quote
@@ -14,6 +16,8 @@ from audita.transcripts import current_transcript
 from audita.web.app import create_app
 from audita.web.jobs import JobRunner
 from webseed import FakeProcessor, recording
+
+pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
 
 
 def _count(workspace, table) -> int:  # type: ignore[no-untyped-def]
