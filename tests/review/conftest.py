@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from testkit import ACTOR, tone, write_wav
 
 from audita import derived
 from audita.derived import Provenance
 from audita.ingest.service import ingest_paths
-from testkit import ACTOR, tone, write_wav
 
 MACHINE_ACTOR = "local:pipeline"
 WORDS = [

@@ -8,7 +8,12 @@ from sqlalchemy import func, select
 from audita.custody.log import entries
 from audita.errors import BadInput, NotFound
 from audita.review import (
-    StaleVersion, TransmissionChange, edit_transcript, history, label_speaker, merge_speakers,
+    StaleVersion,
+    TransmissionChange,
+    edit_transcript,
+    history,
+    label_speaker,
+    merge_speakers,
 )
 from audita.review.words import realign_words
 from audita.store.schema import derivations

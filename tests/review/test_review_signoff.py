@@ -8,7 +8,13 @@ from click.testing import CliRunner
 from audita.cli import cli
 from audita.custody.log import entries
 from audita.errors import BadInput, NotFound
-from audita.review import SignOffRefused, TransmissionChange, edit_transcript, history, sign_off
+from audita.review import (
+    SignOffRefused,
+    TransmissionChange,
+    edit_transcript,
+    history,
+    sign_off,
+)
 from audita.review import flags as flag_review
 
 pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL

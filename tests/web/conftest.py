@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from webseed import FakeProcessor, Seed, login, seed
 
 from audita.config import Settings
 from audita.web.app import create_app
 from audita.web.jobs import JobRunner
 from audita.web.options import WebOptions
 from audita.workspace import Workspace
-from webseed import FakeProcessor, Seed, login, seed
 
 
 class Clock:

@@ -4,7 +4,6 @@ and anonymous requests are sent to the login form (pages) or refused with 401.""
 
 from __future__ import annotations
 
-import io
 import secrets
 import uuid
 import zipfile
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from webseed import ROLES, FakeProcessor, Seed, login, recording, user_name
 
 from audita.review import TransmissionChange, edit_transcript
 from audita.review import flags as flag_review
@@ -23,7 +23,6 @@ from audita.web.jobs import Job, JobRunner
 from audita.web.options import WebOptions
 from audita.web.processing import analysis_available
 from audita.workspace import Workspace
-from webseed import ROLES, FakeProcessor, Seed, login, recording, user_name
 
 # What each role may do: the rule the matrix checks the routes against (written independently
 # of audita.web.access.PERMISSIONS on purpose).

@@ -52,12 +52,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     import uvicorn
+    from webseed import FakeProcessor, seed
 
     from audita.config import Settings
     from audita.web.app import create_app
     from audita.web.jobs import JobRunner
     from audita.workspace import Workspace
-    from webseed import FakeProcessor, seed
 
     home = tmp_path_factory.mktemp("browser")
     workspace = Workspace.open(Settings(home=home / "home"))

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from testkit import tone, write_amr, write_wav
+from webseed import PASSWORD
 
 from audita.custody.log import entries
 from audita.ingest.service import ingest_paths
 from audita.review import flags as flag_review
 from audita.transcripts import current_transcript, machine_transcript, versions
 from audita.web.overview import MAP_H, MAP_W, project
-from testkit import tone, write_amr, write_wav
-from webseed import PASSWORD
 
 pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
 

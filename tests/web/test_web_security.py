@@ -8,13 +8,13 @@ import pytest
 from argon2 import Type
 from sqlalchemy import select
 from starlette.testclient import TestClient
+from webseed import PASSWORD, csrf_of
 
 from audita.custody.log import entries
 from audita.store.schema import sessions, users
 from audita.web.accounts import check_password, create_user, disable_user
 from audita.web.options import COOKIE_NAME, LOGIN_COOKIE_NAME
 from audita.web.sessions import token_hash
-from webseed import PASSWORD, csrf_of, login
 
 pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
 

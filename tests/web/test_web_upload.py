@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-
 import threading
 import time
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import func, select
+from webseed import FakeProcessor, recording
 
 from audita.custody.log import entries
 from audita.store.schema import blobs, items
 from audita.transcripts import current_transcript
 from audita.web.app import create_app
 from audita.web.jobs import JobRunner
-from webseed import FakeProcessor, recording
 
 pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
 
@@ -152,7 +151,6 @@ def test_job_runner_survives_failures():
 def test_processing_unavailable_without_a_processor(workspace, seeded, client_for):
     app = create_app(workspace, processor=None)
     from starlette.testclient import TestClient
-
     from webseed import login
 
     with TestClient(app, base_url="https://testserver") as client:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from starlette.testclient import TestClient
+from testkit import write_wav
 
 from audita import derived
 from audita.cases import create_case
@@ -18,7 +19,6 @@ from audita.derived import Provenance
 from audita.ingest.service import ingest_paths
 from audita.web.accounts import add_member, create_user
 from audita.workspace import Workspace
-from testkit import write_wav
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "analyst", "reviewer", "viewer")

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from audita.derived import Derivation, history as all_rows
+from audita.derived import Derivation
+from audita.derived import history as all_rows
 from audita.transcripts import MACHINE_STAGE, versions
 
 SIGNOFF_STAGE = "review.signoff"

@@ -22,7 +22,15 @@ from audita.review.errors import ReviewError, SignOffRefused, StaleVersion
 from audita.review.flags import FlagReviewUnavailable
 from audita.web.access import Forbidden, Hidden
 from audita.web.deps import (
-    TEMPLATES, CsrfFailed, LoginThrottle, NotInstalled, Unauthenticated, WebState, guard, render, wants_json,
+    TEMPLATES,
+    CsrfFailed,
+    LoginThrottle,
+    NotInstalled,
+    Unauthenticated,
+    WebState,
+    guard,
+    render,
+    wants_json,
 )
 from audita.web.jobs import JobRunner
 from audita.web.options import WebOptions

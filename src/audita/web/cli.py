@@ -9,7 +9,14 @@ import click
 from rich.table import Table
 
 from audita.cli import Context, console, err_console, pass_ctx
-from audita.web.accounts import ROLES, add_member, create_user, disable_user, list_users, remove_member
+from audita.web.accounts import (
+    ROLES,
+    add_member,
+    create_user,
+    disable_user,
+    list_users,
+    remove_member,
+)
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 

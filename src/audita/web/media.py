@@ -95,7 +95,7 @@ def compute_peaks(samples: np.ndarray, rate: int, buckets: int = 1200) -> Peaks:
     buckets = max(1, min(buckets, samples.size))
     edges = np.linspace(0, samples.size, buckets + 1).astype(int)
     out = []
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
         piece = samples[a:max(b, a + 1)]
         out.append((float(piece.min()), float(piece.max())))
     return Peaks(duration, tuple(out))

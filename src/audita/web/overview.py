@@ -95,7 +95,7 @@ class Overview:
     undated: tuple[Recording, ...]
 
 
-def _metadata(connection: Connection, item_id: str) -> dict[str, Any]:
+def item_metadata(connection: Connection, item_id: str) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for raw in connection.execute(select(acquisitions.c.metadata_json).where(acquisitions.c.item_id == item_id)
                                   .order_by(acquisitions.c.acquired_at)).scalars():
@@ -131,7 +131,7 @@ def build_overview(connection: Connection, case_id: str) -> Overview:
     flags: list[OpenFlag] = []
     points: list[MapPoint] = []
     for row in rows:
-        meta = _metadata(connection, row.id)
+        meta = item_metadata(connection, row.id)
         chain = history(connection, row.id) if row.kind == "recording" else []
         open_here = 0
         analysis = current_analysis(connection, row.id) if chain else None

@@ -178,7 +178,7 @@ def _transmission(t: dict[str, Any], notes: list[Annotation], names: dict[str, s
         raw_words = realign_words(raw_words, text, start=_num(t.get("start")) or 0.0, end=_num(t.get("end")) or 0.0)
     mine = [n for n in notes if n.transmission == index]
     words = []
-    for word, span in zip(raw_words, _word_spans(text, raw_words)):
+    for word, span in zip(raw_words, _word_spans(text, raw_words), strict=True):
         start, end = _num(word.get("start")) or 0.0, _num(word.get("end")) or 0.0
         hits = [n for n in mine if _covers(n, span, start, end, by_chars)]
         kinds = sorted({n.kind for n in hits})

@@ -7,7 +7,15 @@ from starlette.responses import RedirectResponse, Response
 
 from audita.errors import BadInput
 from audita.web.access import ID, Hidden, case_for, require
-from audita.web.accounts import ROLES, add_member, create_user, disable_user, list_users, remove_member, user_by_id
+from audita.web.accounts import (
+    ROLES,
+    add_member,
+    create_user,
+    disable_user,
+    list_users,
+    remove_member,
+    user_by_id,
+)
 from audita.web.deps import audit, render, state, user
 from audita.web.sessions import Session
 

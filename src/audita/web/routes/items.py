@@ -7,17 +7,27 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from audita.errors import BadInput, NotFound
-from audita.review import TransmissionChange, edit_transcript, label_speaker, merge_speakers
+from audita.review import (
+    TransmissionChange,
+    edit_transcript,
+    label_speaker,
+    merge_speakers,
+)
 from audita.review import flags as flag_review
 from audita.review.reading import current_analysis
 from audita.transcripts import current_transcript
 from audita.web.access import item_for, require
 from audita.web.deps import NotInstalled, audit, render, state, user, wants_json
 from audita.web.media import RangeNotSatisfiable, browser_type, file_chunks, parse_range
-from audita.web.overview import _metadata
+from audita.web.overview import item_metadata
 from audita.web.processing import analysis_available
 from audita.web.processing import analyze as run_analysis
 from audita.web.recording import build_recording
@@ -34,7 +44,7 @@ def recording_page(request: Request, item_id: str, me: Session = Depends(user)) 
     with web.workspace.reading() as connection:
         item = item_for(connection, me, item_id)
         view = build_recording(connection, item.id)
-        metadata = _metadata(connection, item.id)
+        metadata = item_metadata(connection, item.id)
     playable = browser_type(web.workspace.blobs.path_for(item.blob_sha256)) is not None
     jobs = [j.snapshot() for j in web.jobs.for_case(item.case_id) if j.item_id == item.id and j.state in
             ("queued", "running")]
