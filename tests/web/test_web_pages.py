@@ -276,3 +276,23 @@ def test_analyse_the_current_version_in_the_background(client_for, seeded, works
     with workspace.reading() as connection:
         assert current_analysis(connection, seeded.item_id).provenance.parent_id == newer.id
     assert "analysis of an earlier version" not in client.get(f"/items/{seeded.item_id}").text
+
+
+def test_document_items_show_their_extracted_text(client_for, seeded, workspace):
+    from sqlalchemy import update
+
+    from audita import derived
+    from audita.derived import Provenance
+    from audita.store.schema import items
+
+    with workspace.action() as connection:  # a document as the documents package stores one
+        connection.execute(update(items).where(items.c.id == seeded.other_item_id).values(kind="document"))
+        derived.record(workspace, connection, item_id=seeded.other_item_id, case_id=seeded.other_case_id,
+                       actor="t", provenance=Provenance("document.text", "4" * 64, "fake-extract/1", {}),
+                       output={"paragraphs": [{"index": 0, "text": "Колонна вышла на Попасную."},
+                                              {"index": 1, "text": "<b>not html</b>", "author": "channel"}]})
+    client = client_for("viewer-out")
+    html = client.get(f"/items/{seeded.other_item_id}").text
+    assert 'id="p=0"' in html and "Колонна вышла на Попасную." in html and "&lt;b&gt;not html" in html
+    assert f'href="/items/{seeded.other_item_id}"' in client.get(f"/cases/{seeded.other_case_id}").text
+    assert client_for("viewer-in").get(f"/items/{seeded.other_item_id}").status_code == 404

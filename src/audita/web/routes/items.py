@@ -14,6 +14,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 
+from audita.derived import latest
 from audita.errors import BadInput, NotFound
 from audita.review import (
     TransmissionChange,
@@ -43,6 +44,8 @@ def recording_page(request: Request, item_id: str, me: Session = Depends(user)) 
     web = state(request)
     with web.workspace.reading() as connection:
         item = item_for(connection, me, item_id)
+        if item.kind == "document":
+            return _document_page(request, me, item, connection)
         view = build_recording(connection, item.id)
         metadata = item_metadata(connection, item.id)
     playable = browser_type(web.workspace.blobs.path_for(item.blob_sha256)) is not None
@@ -55,6 +58,24 @@ def recording_page(request: Request, item_id: str, me: Session = Depends(user)) 
         "item": item, "v": view, "meta": metadata, "playable": playable, "jobs": jobs,
         "processing": web.processor is not None, "flag_review": flag_review.available(),
         "analysis": analysis_available(),
+    })
+
+
+def _document_page(request: Request, me: Session, item: Any, connection: Any) -> Response:
+    """A document (a published report, a post): its extracted text by paragraph and what was
+    found in it, read generically from the ``document.text`` and ``document.extract`` stages."""
+    text = latest(connection, item.id, "document.text")
+    extract = latest(connection, item.id, "document.extract")
+    doc = text.output if text is not None and isinstance(text.output, dict) else {}
+    found = extract.output if extract is not None and isinstance(extract.output, dict) else {}
+    paragraphs = [p for p in doc.get("paragraphs") or [] if isinstance(p, dict)]
+    metadata = item_metadata(connection, item.id)
+    audit(request, me, "item.viewed", case_id=item.case_id, item_id=item.id,
+          details={"view": "document", "sha256": item.blob_sha256, "text_id": text.id if text else None})
+    return render(request, "document.html", {
+        "item": item, "meta": metadata, "paragraphs": paragraphs, "text_row": text,
+        "flags": [f for f in found.get("flags") or [] if isinstance(f, dict)],
+        "entities": [e for e in found.get("entities") or [] if isinstance(e, dict)],
     })
 
 
