@@ -126,11 +126,12 @@ def check_password(connection: Connection, username: str, password: str) -> User
         key = ""
     row = connection.execute(select(users).where(users.c.username == key)).first() if key else None
     stored = row.password_hash if row is not None else _DUMMY_HASH
+    too_long = len(password) > MAX_PASSWORD  # no stored password is longer: fail, after the same work
     try:
         _hasher.verify(stored, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return None
-    if row is None or row.disabled_at is not None:
+    if row is None or row.disabled_at is not None or too_long:
         return None
     return _user(row)
 

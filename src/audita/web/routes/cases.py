@@ -75,7 +75,7 @@ def case_overview(request: Request, case_id: str, me: Session = Depends(user)) -
         members = case_member_users(connection, case.id)
         everyone = list_users(connection) if allowed(me, "manage") else []
     exports = _exports(web.exports_dir, case.id) if allowed(me, "export") else []
-    jobs = [j.snapshot() for j in web.jobs.for_case(case.id)]
+    jobs = [j.snapshot() for j in web.jobs.for_case(case.id)][-20:]
     audit(request, me, "case.viewed", case_id=case.id, details={"view": "overview"})
     return render(request, "case.html", {
         "case": case, "o": overview, "map": graticule(), "members": members, "users": everyone,
