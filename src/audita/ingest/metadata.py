@@ -244,8 +244,12 @@ def parse_manifest(data: bytes, name: str) -> Manifest:
     text = _decode(data, name)
     rows: dict[str, dict[str, RecordingMetadata]] = {"path": {}, "sha": {}}
     if name.lower().endswith(".csv"):
-        reader = csv.DictReader(io.StringIO(text))
-        if reader.fieldnames is None:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            header = reader.fieldnames
+        except csv.Error as exc:
+            raise BadInput(f"{name}: malformed CSV header ({exc})") from None
+        if header is None:
             raise BadInput(f"{name}: empty CSV manifest")
         unknown = set(reader.fieldnames) - _FIELDS - _KEYS - _CSV_ONLY
         if unknown:
