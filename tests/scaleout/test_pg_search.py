@@ -128,3 +128,15 @@ def test_sqlite_store_has_no_search_table_and_refuses(tmp_path):
 def test_lemma_string_keeps_every_normal_form():
     assert pg_search.lemma_string("Пленных не брать", "ru").split() == ["пленный", "не", "брать"]
     assert "попасная" in pg_search.lemma_string("из Попасной", "ru").split()
+
+
+def test_hyphenated_and_apostrophe_words(pg_workspace, tmp_path):
+    create_case(pg_workspace, "Words", actor=ACTOR)
+    path = write_wav(tmp_path / "words.wav", tone(0.5, seed=9))
+    ingest_paths(pg_workspace, "Words", [path], actor=ACTOR)
+    item = list_items(pg_workspace, "Words")[0].id
+    _record_transcript(pg_workspace, item, "transcript", _transcript(
+        [("ru", "Колонна северо-восточнее Попасной."), ("uk", "Маємо п'ять поранених, ідемо о'кей.")]))
+    assert [h.transmission for h in pg_search.pg_search(pg_workspace, "северо-восточнее")] == [0]
+    assert [h.transmission for h in pg_search.pg_search(pg_workspace, "п'ять")] == [1]
+    assert [h.transmission for h in pg_search.pg_search(pg_workspace, "o'k \\ '")] == []
