@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from audita.errors import BadInput, NotFound
+from audita.errors import AuditaError, BadInput, NotFound
 from audita.review.errors import ReviewError, SignOffRefused, StaleVersion
 from audita.review.flags import FlagReviewUnavailable
 from audita.web.access import Forbidden, Hidden
@@ -217,6 +217,10 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ReviewError)
     async def review_error(request: Request, exc: ReviewError) -> Response:
         return _error(request, 400, str(exc))
+
+    @app.exception_handler(AuditaError)
+    async def other_user_error(request: Request, exc: AuditaError) -> Response:
+        return _error(request, 400, str(exc))  # e.g. another package's one-line refusal
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
