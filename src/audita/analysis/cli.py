@@ -154,14 +154,21 @@ def glossary_group() -> None:
 @click.option("--case", "case_name", required=True)
 @click.option("--category", default=None, help="Only this category (e.g. execution, casualty, looting).")
 @click.option("--history", "show_history", is_flag=True, help="Show the case's edits (who, when) instead.")
+@click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def glossary_list(ctx: Context, case_name: str, category: str | None, show_history: bool) -> None:
-    from audita.analysis.glossary import resolve_case_id, case_rows, load_glossary
+def glossary_list(ctx: Context, case_name: str, category: str | None, show_history: bool, as_json: bool) -> None:
+    """The case's glossary (shipped terms merged with its edits), or the history of its edits."""
+    from audita.analysis.glossary import case_rows, load_glossary, resolve_case_id
 
     try:
         with ctx.workspace.reading() as connection:
             if show_history:
                 rows = case_rows(connection, resolve_case_id(connection, case_name))
+                if as_json:
+                    click.echo(json.dumps([{"term": r.term, "language": r.language, "gloss": r.gloss, "category": r.category,
+                                            "note": r.note, "active": bool(r.active), "created_at": r.created_at,
+                                            "created_by": r.created_by} for r in rows], ensure_ascii=False, indent=1))
+                    return
                 table = Table("when", "who", "term", "lang", "gloss", "category", "active", "note")
                 for r in rows:
                     table.add_row(r.created_at, r.created_by, r.term, r.language, r.gloss, r.category,
@@ -172,10 +179,12 @@ def glossary_list(ctx: Context, case_name: str, category: str | None, show_histo
     except AuditaError as exc:
         _fail(exc)
         return
+    entries = [e for e in glossary.entries if not category or e.category == category]
+    if as_json:
+        click.echo(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=1))
+        return
     table = Table("term", "lang", "gloss", "category", "source")
-    for entry in glossary.entries:
-        if category and entry.category != category:
-            continue
+    for entry in entries:
         table.add_row(entry.term, entry.language, entry.gloss, entry.category, entry.source)
     console.print(table)
 

@@ -30,7 +30,8 @@ _REPLY = re.compile(
     rf"(?:\s+тебя|\s+тебе)?)\s*,\s*(?P<name>{_NAME})(?![\w-])"
     rf"|(?<![\w-])(?P<name2>{_NAME})\s*,?\s+(?:на\s+при[её]ме|на\s+связи|на\s+зв['’]язку|на\s+прийомі)")
 _NAMED = re.compile(
-    r"(?:позывн(?:ой|ого|ому|ым|ом)|позивн(?:ий|ого|ому|им|ому)|call\s*-?\s*sign)\s*[:\-–]?\s*[«\"“„']?(?P<name>[^\W\d_][\w'’-]*)",
+    r"(?:позывн(?:ой|ого|ому|ым|ом)|позивн(?:ий|ого|ому|им|ому)|call\s*-?\s*sign)(?:\s+(?:was|is))?\s*[:\-–]?\s*[«\"“„']?"
+    r"(?P<name>[^\W\d_][\w'’-]*)",
     re.IGNORECASE)
 _MGRS = re.compile(r"(?<![\w])(?P<grid>\d{1,2}[C-HJ-NP-X]\s?[A-HJ-NP-Z]{2}\s?\d{2,5}\s?\d{2,5})(?![\w])")
 _DECIMAL = re.compile(r"(?<![\w.])(?P<lat>[-+]?\d{1,2}[.,]\d{3,7})\s*[,;/ ]\s*(?P<lon>[-+]?\d{1,3}[.,]\d{3,7})(?![\w.])")
@@ -197,10 +198,10 @@ def find_units(text: str, toks: Sequence[Tok]) -> list[Mention]:
             j -= 1
         number = None
         start = j
-        for back in range(1, 5):
+        for back in range(4, 0, -1):  # the longest number ending right before the qualifiers
             k = j - back
             if k < 0:
-                break
+                continue
             candidate = read_number(texts, forms, k)
             if candidate is not None and k + candidate.length == j and (candidate.kind == "ord" or candidate.digits):
                 number, start = candidate, k
@@ -288,9 +289,10 @@ def natasha_spans(text: str) -> list[tuple[str, int, int, str]]:
     return [(s.type, s.start, s.stop, s.text) for s in doc.spans]
 
 
-def _looks_like_name(toks: Sequence[Tok]) -> bool:
-    """natasha calls many capitalised words people («Братан», «Бери»): keep a span only when a word of it is
-    a first name, surname or patronymic, or unknown to the dictionary."""
+def _looks_like_name(toks: Sequence[Tok], grammemes: tuple[str, ...]) -> bool:
+    """natasha calls many capitalised words people or places («Братан», «Бери», «Идём»): keep a span only when
+    a word of it carries one of ``grammemes`` (first name, surname, geographic name...) or is unknown to the
+    dictionary."""
     from audita.text.lemmas import _analyzer
 
     analyzer = _analyzer("ru")
@@ -300,7 +302,7 @@ def _looks_like_name(toks: Sequence[Tok]) -> bool:
             return True
         if not analyzer.word_is_known(lower):
             return True
-        if any({"Name", "Surn", "Patr"} & set(str(p.tag).replace(" ", ",").split(",")) for p in analyzer.parse(lower)[:2]):
+        if any(set(grammemes) & set(str(p.tag).replace(" ", ",").split(",")) for p in analyzer.parse(lower)[:2]):
             return True
     return False
 
@@ -326,11 +328,11 @@ def find_people(text: str, toks: Sequence[Tok], language: str, use_natasha: bool
     if use_natasha and language == "ru":
         for kind, start, end, span_text in natasha_spans(text):
             inside = [t for t in toks if start <= t.start and t.end <= end]
-            if kind == "PER" and inside and _looks_like_name(inside):
+            if kind == "PER" and inside and _looks_like_name(inside, ("Name", "Surn", "Patr")):
                 found.append(Mention("person", start, end, span_text, _normal_name(inside), "natasha"))
             elif kind == "ORG" and inside:
                 found.append(Mention("org", start, end, span_text, span_text, "natasha"))
-            elif kind == "LOC" and inside:
+            elif kind == "LOC" and inside and inside[0].capitalised and _looks_like_name(inside, ("Geox", "Name", "Surn")):
                 found.append(Mention("place", start, end, span_text, span_text, "natasha"))
     ranks = _lexicon()["ranks"]
     for i, tok in enumerate(toks[:-1]):
@@ -402,6 +404,25 @@ def find_counts(text: str, toks: Sequence[Tok]) -> list[Mention]:
     return found
 
 
+def _grid(text: str, toks: Sequence[Tok], i: int, end: int, value: dict[str, Any], texts: list[str],
+          forms: list[frozenset[str]]) -> Mention:
+    """A grid-square mention from token ``i`` to ``end``, extended by «по улитке N» / «улитка N»."""
+    snail_words = {"улитка", "равлик", "snail"}
+    step = None
+    if end + 1 < len(toks) and toks[end].forms & snail_words:
+        step = end + 1
+    elif end + 2 < len(toks) and toks[end].lower in ("по", "за") and toks[end + 1].forms & snail_words:
+        step = end + 2
+    if step is not None:
+        snail = read_number(texts, forms, step)
+        if snail is not None and 1 <= snail.value <= 9:
+            value["snail"] = snail.value
+            end = step + snail.length
+    normalized = f"square {value['square']}" + (f" snail {value['snail']}" if "snail" in value else "")
+    return Mention("grid", toks[i].start, toks[end - 1].end, text[toks[i].start:toks[end - 1].end], normalized,
+                   "rule:grid-square", value)
+
+
 def find_grid(text: str, toks: Sequence[Tok]) -> list[Mention]:
     """Grid squares («квадрат 22», «в квадрате двадцать два по улитке 3», "grid square 45-12") and MGRS."""
     texts = [t.text for t in toks]
@@ -413,6 +434,12 @@ def find_grid(text: str, toks: Sequence[Tok]) -> list[Mention]:
         k = i + 1
         if k < len(toks) and toks[k].lower == "square":
             k += 1
+        pair = re.match(r"^(\d{1,3})[-/](\d{1,3})$", toks[k].text) if k < len(toks) else None
+        if pair:  # «45-12» is one token
+            value: dict[str, Any] = {"square": f"{pair.group(1)}-{pair.group(2)}"}
+            end = k + 1
+            found.append(_grid(text, toks, i, end, value, texts, forms))
+            continue
         number = read_number(texts, forms, k)
         if number is None:
             continue
@@ -423,17 +450,7 @@ def find_grid(text: str, toks: Sequence[Tok]) -> list[Mention]:
             if second is not None:
                 parts.append(str(second.value))
                 end += second.length
-        value: dict[str, Any] = {"square": "-".join(parts)}
-        if end + 1 < len(toks) and toks[end].forms & {"улитка", "равлик", "snail"} or (
-                end + 2 < len(toks) and toks[end].lower in ("по", "за") and toks[end + 1].forms & {"улитка", "равлик"}):
-            step = end + 1 if toks[end].forms & {"улитка", "равлик", "snail"} else end + 2
-            snail = read_number(texts, forms, step)
-            if snail is not None and 1 <= snail.value <= 9:
-                value["snail"] = snail.value
-                end = step + snail.length
-        normalized = f"square {value['square']}" + (f" snail {value['snail']}" if "snail" in value else "")
-        found.append(Mention("grid", tok.start, toks[end - 1].end, text[tok.start:toks[end - 1].end], normalized,
-                             "rule:grid-square", value))
+        found.append(_grid(text, toks, i, end, {"square": "-".join(parts)}, texts, forms))
     for m in _MGRS.finditer(text):
         compact = re.sub(r"\s+", "", m.group("grid")).upper()
         digits = re.sub(r"^\d{1,2}[A-Z]{3}", "", compact)

@@ -43,7 +43,7 @@ from audita.text.language import detect_language
 SCHEMA = "audita.analysis/1"
 ANALYSIS_VERSION = "2"
 LANGUAGES = ("ru", "uk", "en")
-ENTITY_PRIORITY = ("callsign", "place", "unit", "grid", "coordinate", "time", "date", "count", "org", "person")
+ENTITY_PRIORITY = ("callsign", "unit", "place", "grid", "coordinate", "time", "date", "count", "org", "person")
 EMBEDDING_WEIGHT = 0.2
 MAX_TEXT = 2_000_000
 

@@ -243,6 +243,18 @@ def common_word(word: str) -> bool:
     return not any("Geox" in str(p.tag) for p in analyzer.parse(lower))
 
 
+@lru_cache(maxsize=20_000)
+def person_name(word: str) -> bool:
+    """pymorphy3 reads the word as a first name, surname or patronymic and not as a place."""
+    lower = clean(word)
+    if not _CYRILLIC.search(lower):
+        return False
+    from audita.text.lemmas import _analyzer
+
+    tags = [str(p.tag) for p in _analyzer("ru").parse(lower)[:3]]
+    return any(t for t in tags if any(g in t for g in ("Surn", "Name", "Patr"))) and not any("Geox" in t for t in tags)
+
+
 @dataclass(frozen=True)
 class PlaceMention:
     token_start: int
@@ -320,9 +332,11 @@ def find_place_mentions(text: str, toks: Sequence[Tok], sentence_starts: Iterabl
         if any(toks[k].forms & _water_words() for k in range(max(0, i - 2), i)):
             i += 1  # «на правом берегу Днепра», «через реку»: a river, not the town
             continue
-        if all(c.country != "UA" for c in candidates) and not (previous is not None and previous.lower in prepositions):
-            i += 1  # Russian towns only after a preposition (their old names collide with call signs)
-            continue
+        if not (previous is not None and previous.lower in prepositions):
+            candidates = [c for c in candidates if c.country == "UA"]  # Russian towns only after a preposition
+            if not candidates:  # (their old names collide with call signs: «Молот» -> Molotov -> Perm)
+                i += 1
+                continue
         after_preposition = previous is not None and (previous.lower in prepositions or bool(previous.forms & settlement))
         common = common_word(tok.text)
         largest = max(c.population for c in candidates)
@@ -332,8 +346,9 @@ def find_place_mentions(text: str, toks: Sequence[Tok], sentence_starts: Iterabl
                 i += 1
                 continue
         elif tok.capitalised:
-            # a common word with a capital: a name at least, but a town only mid-sentence and if not a hamlet
-            if common and (i in starts or largest < COMMON_WORD_MIN_POPULATION):
+            # a common word with a capital: a name at least, but a town only mid-sentence and if not a hamlet;
+            # a surname or first name («Иванов») is a village only after a preposition
+            if (common or person_name(tok.text)) and (i in starts or largest < COMMON_WORD_MIN_POPULATION):
                 i += 1
                 continue
             evidence = "capitalised"

@@ -38,9 +38,9 @@ _DATE_DMY = re.compile(rf"(?<![\w.])(?P<day>[0-3]?\d)(?:-?(?:го|е|th|st|nd|rd
                        rf"(?:,?\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.|року|р\.|год))?)?(?![\w])", re.IGNORECASE)
 _DATE_MDY = re.compile(rf"(?<![\w.]){_MONTH_WORD}\.?\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?(?![\w])",
                        re.IGNORECASE)
-_DATE_NUMERIC = re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>(?:19|20)?\d\d)(?![\d.])"
+_DATE_NUMERIC = re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>(?:19|20)?\d\d)(?!\d|\.\d)"
                            r"|(?<![\d-])(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)(?![\d-])")
-_CLOCK = re.compile(r"(?<![\d.,:°])(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d)(?![\d.,:°'′])")
+_CLOCK = re.compile(r"(?<![\d.,:°])(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d)(?![\d:°'′]|[.,]\d)")
 _MILITARY = re.compile(r"(?<![\w])(?:at|в|о|к)\s+(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?:\s*(?:hours|hrs|h))?(?![\w])", re.IGNORECASE)
 _DAY_WORDS = {
     "сегодня": 0, "сьогодні": 0, "today": 0, "tonight": 0, "вчера": -1, "вчора": -1, "yesterday": -1,

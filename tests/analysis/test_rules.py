@@ -1,0 +1,140 @@
+"""Indicator rules: every category on invented positive phrasing, hard negatives silent, negation,
+context across transmissions, English, determinism, and the measured dev figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from audita.analysis.glossary import shipped_glossary
+from audita.analysis.pipeline import AnalysisOptions, analyze_text, analyze_transcript
+from audita.analysis.rules import RuleError, parse_rules
+from analysiskit import transcript
+from phrasebook import NEGATIVE, POSITIVE
+
+FAST = AnalysisOptions(embeddings=False)
+
+
+def _flags(text: str, language: str = "ru"):  # type: ignore[no-untyped-def]
+    return analyze_text(text, language, FAST).flags
+
+
+@pytest.mark.parametrize("category, language, text, word", POSITIVE)
+def test_category_fires_on_positive_phrasing(category: str, language: str, text: str, word: str) -> None:
+    flags = _flags(text, language)
+    hits = [f for f in flags if f.category == category and word in f.quote]
+    assert hits, f"{category} did not fire on {text!r}: {[(f.category, f.quote) for f in flags]}"
+    flag = hits[0]
+    assert text[flag.char_start:flag.char_end] == flag.quote
+    assert flag.article and flag.title and flag.rule in flag.reason and len(flag.id) == 16
+    assert 0.05 <= flag.confidence <= 0.99
+    assert {f.category for f in flags} == {category}  # nothing else fires on these sentences
+
+
+@pytest.mark.parametrize("language, text", NEGATIVE)
+def test_hard_negative_stays_silent(language: str, text: str) -> None:
+    assert _flags(text, language) == ()
+
+
+def test_every_category_has_its_article() -> None:
+    articles = {f.category: f.article for cat, lang, text, _ in POSITIVE for f in _flags(text, lang)}
+    assert articles["killing_hors_de_combat"].startswith("Art. 8(2)")
+    assert articles["sexual_violence"] == "Art. 8(2)(b)(xxii)"
+    assert articles["human_shields"] == "Art. 8(2)(b)(xxiii)"
+    assert articles["starvation"] == "Art. 8(2)(b)(xxv)"
+    assert articles["concealment"] == "—"
+    assert _flags("Пленных не брать.")[0].article == "Art. 8(2)(b)(xii)"  # denial of quarter has its own clause
+
+
+def test_negation_suppresses_and_is_explained_away() -> None:
+    assert [f.category for f in _flags("Мирных валить.")] == ["attack_on_civilians"]
+    assert _flags("Мирных не валить.") == ()
+    assert _flags("Стрелять по мирным нельзя.") == ()
+    assert _flags("По школе не бить, там дети.") == ()
+    assert _flags("Don't shoot the civilians.", "en") == ()
+    # a negation that belongs to the phrase is not a negation of it
+    assert [f.category for f in _flags("Пленных не брать.")] == ["killing_hors_de_combat"]
+    # a negation of another verb does not cancel the order
+    assert [f.category for f in _flags("Мирных валить, не жалеть.")] == ["attack_on_civilians"]
+
+
+def test_lawful_target_in_the_same_sentence_suppresses_objects_only_there() -> None:
+    assert _flags("Бьём по опорнику у школы.") == ()
+    flags = _flags("Бьём по опорнику. Потом накрыть школу, там люди прячутся.")
+    assert [f.category for f in flags] == ["attack_on_protected_objects"] and "школу" in flags[0].quote
+
+
+def test_context_from_earlier_transmissions() -> None:
+    # «бей по машинам» is an attack on civilians only because the cars were said to carry civilians
+    doc = transcript("Барс, я Молот. По дороге идут гражданские машины с детьми.", "Понял.", "Бей по машинам.")
+    flags = analyze_transcript(doc, FAST).flags
+    assert [(f.transmission, f.category) for f in flags] == [(2, "attack_on_civilians")]
+    assert "гражданские" in flags[0].reason
+    lawful = transcript("Барс, я Молот. По дороге идёт колонна противника.", "Бей по машинам.")
+    assert analyze_transcript(lawful, FAST).flags == ()
+    # the same «не выпускать» is confinement, or human shields when the exchange is about cover
+    held = analyze_transcript(transcript("Гражданских из подвала не выпускать."), FAST).flags
+    assert [f.category for f in held] == ["deportation_confinement"]
+    shields = analyze_transcript(transcript("Гражданских из подвала не выпускать.", "Пусть сидят, прикроемся ими."),
+                                 FAST).flags
+    assert {f.category for f in shields} == {"human_shields"}
+
+
+def test_execution_euphemism_is_stronger_with_captives_in_the_exchange() -> None:
+    alone = analyze_transcript(transcript("Этих в расход."), FAST).flags[0]
+    with_captives = analyze_transcript(transcript("Трое сдались, руки подняли.", "Этих в расход."), FAST).flags[0]
+    assert alone.category == with_captives.category == "killing_hors_de_combat"
+    assert with_captives.confidence > alone.confidence
+    assert any(s.get("type") == "boost" for s in with_captives.signals)
+
+
+def test_english_article_text() -> None:
+    text = ("In an intercepted call released on Tuesday, a soldier says: \"Take no prisoners.\"\n\n"
+            "Another tells his mother they took everything from the houses near Bakhmut.\n\n"
+            "The army said it was engaging enemy positions.")
+    result = analyze_text(text, None, FAST)
+    categories = [(f.category, f.language) for f in result.flags]
+    assert categories == [("killing_hors_de_combat", "en"), ("pillage", "en")]
+    for flag in result.flags:
+        assert text[flag.char_start:flag.char_end] == flag.quote and flag.transmission is None
+    assert any(e.type == "place" and e.place and e.place["name"] == "Bakhmut" for e in result.entities)
+
+
+def test_machine_translation_is_never_read() -> None:
+    doc = transcript("Погода хорошая.")
+    doc["transmissions"][0]["translations"] = [{"method": "whisper-translate", "text": "Take no prisoners, kill them all"}]
+    assert analyze_transcript(doc, FAST).flags == ()
+
+
+def test_output_is_deterministic() -> None:
+    doc = transcript("Гранит, я Сокол. Под Попасной мирных валить, мародёрка.", "Пленных не брать, в расход.")
+    first = json.dumps(analyze_transcript(doc, FAST).to_dict(), ensure_ascii=False, sort_keys=True)
+    second = json.dumps(analyze_transcript(doc, FAST).to_dict(), ensure_ascii=False, sort_keys=True)
+    assert first == second
+    assert json.loads(first)["schema"] == "audita.analysis/1"
+
+
+def test_flag_ids_are_stable_hashes_of_category_span_and_rule() -> None:
+    a = _flags("Пленных не брать.")[0]
+    b = _flags("Пленных не брать.")[0]
+    assert a.id == b.id
+    c = analyze_transcript(transcript("Привет.", "Пленных не брать."), FAST).flags[0]
+    assert c.id != a.id  # another transmission
+
+
+def test_rule_file_errors_are_reported() -> None:
+    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}}, "classes": {}, "hard_negatives": []}
+    with pytest.raises(RuleError, match="unknown word class"):
+        parse_rules({**base, "rules": [{"id": "r", "category": "x", "weight": 0.5, "patterns": ["@nope"]}]}, b"", shipped_glossary())
+    with pytest.raises(RuleError, match="unknown category"):
+        parse_rules({**base, "rules": [{"id": "r", "category": "y", "weight": 0.5, "patterns": ["a"]}]}, b"", shipped_glossary())
+    with pytest.raises(RuleError, match="duplicate"):
+        rule = {"id": "r", "category": "x", "weight": 0.5, "patterns": ["a"]}
+        parse_rules({**base, "rules": [rule, rule]}, b"", shipped_glossary())
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!! ??? ...", "asdf qwer zxcv", "12345 678", "\x00\x01 ☃☃☃", "а" * 5000])
+def test_garbage_text_gives_empty_results(text: str) -> None:
+    result = analyze_text(text, None, FAST)
+    assert result.flags == ()
