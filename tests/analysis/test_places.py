@@ -50,7 +50,7 @@ def test_normalized_is_the_dictionary_form_in_the_text_language() -> None:
 def test_other_towns(text: str, expected: list[tuple[str, float, float]]) -> None:
     places = _places(text)
     assert [p.place["name"] for p in places] == [e[0] for e in expected]
-    for place, (_, lat, lon) in zip(places, expected):
+    for place, (_, lat, lon) in zip(places, expected, strict=True):
         assert km(place.place["lat"], place.place["lon"], lat, lon) < 5
 
 

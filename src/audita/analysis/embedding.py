@@ -75,7 +75,7 @@ def embed(texts: list[str]) -> Any:
             vectors = vectors.reshape(1, -1)
         if len(_CACHE) + len(missing) > _CACHE_LIMIT:
             _CACHE.clear()
-        for text, vector in zip(missing, vectors):
+        for text, vector in zip(missing, vectors, strict=True):
             _CACHE[text] = np.asarray(vector, dtype="float32")
     return np.stack([_CACHE[t] for t in texts]) if texts else np.zeros((0, 384), dtype="float32")
 

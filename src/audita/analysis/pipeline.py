@@ -283,7 +283,7 @@ def _said_name(toks: Sequence[Tok], names: Sequence[str]) -> str | None:
     """The gazetteer name whose words are normal forms of the words said, if any."""
     for name in names:
         words = name.split()
-        if len(words) == len(toks) and all(w.lower().replace("ё", "е") in t.forms for w, t in zip(words, toks)):
+        if len(words) == len(toks) and all(w.lower().replace("ё", "е") in t.forms for w, t in zip(words, toks, strict=True)):
             return name
     return None
 
@@ -341,7 +341,7 @@ def _collect_entities(doc: _Doc, options: AnalysisOptions, intercept_time: str |
         if names:
             callsigns[n] = callsigns[n] + known_callsign_mentions(segment.text, doc.toks[n], names)
     excluded: list[set[int]] = []
-    for n, segment in enumerate(doc.segments):
+    for n in range(len(doc.segments)):
         spans = [(m.char_start, m.char_end) for m in callsigns[n]]
         excluded.append({i for i, t in enumerate(doc.toks[n]) if any(a < t.end and t.start < b for a, b in spans)})
     places = _places(doc, options, excluded, receiver) if options.places else [[] for _ in doc.segments]

