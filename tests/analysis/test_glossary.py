@@ -13,6 +13,8 @@ from audita.store.schema import custody_entries, glossary_entries
 from analysiskit import transcript
 from testkit import ACTOR
 
+pytestmark = pytest.mark.both_backends  # store-facing: SQLite and PostgreSQL
+
 FAST = AnalysisOptions(embeddings=False)
 
 

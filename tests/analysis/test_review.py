@@ -15,6 +15,8 @@ from audita.store.schema import custody_entries
 from analysiskit import add_transcript, recording, transcript
 from testkit import ACTOR
 
+pytestmark = pytest.mark.both_backends  # store-facing: SQLite and PostgreSQL
+
 
 def _analysis(tmp_path: Path, workspace, case):  # type: ignore[no-untyped-def]
     item_id = recording(tmp_path, workspace, case.name)

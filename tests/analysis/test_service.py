@@ -15,6 +15,8 @@ from audita.errors import NotFound
 from analysiskit import add_transcript, recording, transcript
 from testkit import ACTOR
 
+pytestmark = pytest.mark.both_backends  # store-facing: SQLite and PostgreSQL
+
 FAST = AnalysisOptions(embeddings=False)
 DOC = transcript("Гранит, я Сокол, приём.", "Под Попасной пленных не брать, вчера в шесть утра привезли двоих.")
 
