@@ -100,9 +100,10 @@ def asr_section(ctx: BenchContext) -> list[Row]:
                 counts["fp"] += 1
             else:
                 counts["fn"] += 1
+    overall = {k: sum(c[k] for c in totals.values()) for k in ("tp", "fp", "fn")}
     rows: list[Row] = []
-    for category in sorted(totals):
-        c = totals[category]
+    for category in [*sorted(totals), "all"]:
+        c = overall if category == "all" else totals[category]
         precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else None
         recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None
         note = f"items tp={c['tp']} fp={c['fp']} fn={c['fn']}"
