@@ -313,5 +313,5 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(130)
     except AuditaError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)

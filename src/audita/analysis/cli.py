@@ -19,7 +19,7 @@ from audita.errors import AuditaError
 
 
 def _fail(exc: Exception) -> None:
-    err_console.print(f"[red]error:[/] {exc}", highlight=False)
+    err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
     raise SystemExit(1) from exc
 
 
