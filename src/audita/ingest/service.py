@@ -199,7 +199,8 @@ class _Ingestor:
         if sniffed.kind not in ("audio", "unknown"):
             if not candidate.explicit and not claims_audio(candidate.original_name):
                 raise _NotARecording(f"not a recording ({sniffed.description}); not ingested")
-            raise BadInput(f"not audio: content is {sniffed.description} (named {Path(candidate.original_name).suffix or 'without extension'})")
+            hint = "; documents go in with 'audita documents add'" if sniffed.kind in ("document", "text") else ""
+            raise BadInput(f"not audio: content is {sniffed.description} (named {Path(candidate.original_name).suffix or 'without extension'}){hint}")
         facts = probe_audio(staged.path, sniffed)
         warnings = list(facts.warnings)
         if sniffed.kind == "audio" and not extension_matches(sniffed.format, candidate.original_name):

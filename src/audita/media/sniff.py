@@ -37,6 +37,9 @@ _AUDIO_EXTENSIONS = {
 }
 
 
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
+
+
 def sniff_bytes(head: bytes) -> Sniffed:
     """Classify content from its first bytes (at least 12 are needed for most formats)."""
     if len(head) == 0:
@@ -89,13 +92,13 @@ def sniff_bytes(head: bytes) -> Sniffed:
         return Sniffed("image", "jpeg", "JPEG image")
     if head.startswith((b"GIF87a", b"GIF89a")):
         return Sniffed("image", "gif", "GIF image")
-    stripped = head.lstrip()
+    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()  # a UTF-8 byte order mark starts many saved pages
     lowered = stripped[:15].lower()
-    if lowered.startswith((b"<!doctype html", b"<html")):
+    if lowered.startswith(_HTML_STARTS):
         return Sniffed("document", "html", "HTML document")
     if stripped.startswith((b"{", b"[")):
         return Sniffed("text", "json", "JSON text")
-    if _looks_like_text(head):
+    if _looks_like_text(head.removeprefix(b"\xef\xbb\xbf")):
         return Sniffed("text", "text", "plain text")
     return Sniffed("unknown", "unknown", "unrecognised binary data")
 
