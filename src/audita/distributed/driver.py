@@ -24,18 +24,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from audita.derived import Derivation, Provenance, find_reusable
 from audita.distributed import tasks
 from audita.distributed.factories import EngineFactory, ResemblyzerFactory, SpeakerFactory, WhisperEngineFactory
 from audita.errors import AuditaError
 from audita.speech.asr import Transcription
-from audita.speech.formats import SCHEMA
 from audita.speech.models import ResolvedModel, resolve_model
-from audita.speech.pipeline import PIPELINE_VERSION, Audio, PipelineOptions, ProgressCallback, Stage, assemble
+from audita.speech.pipeline import PIPELINE_VERSION, PipelineOptions, ProgressCallback, Stage
 from audita.speech.segment import Segmentation
-from audita.speech.service import ProcessResult, _inputs_sha256, _Run, _version
+from audita.speech.service import ProcessResult, _inputs_sha256, _Run, _version, record_transcript
 from audita.speech.speakers import Speakers
 from audita.speech.translate import Translation
 from audita.workspace import Workspace
@@ -232,25 +230,8 @@ def _process_one(workspace: Workspace, item_id: str, *, actor: str, options: Pip
         spk_row = _record(run, spk_prov, spk_ref, submit_speakers)
         spk = Speakers.from_dict(spk_row.output)
 
-    parts = {"segment": seg_row.output_sha256}
-    for name, row in (("transcribe", asr_row), ("translate", mt_row), ("speakers", spk_row)):
-        if row is not None:
-            parts[name] = row.output_sha256
-
-    def assembled() -> dict[str, Any]:
-        result = assemble(Audio(samples=np.zeros(0, dtype=np.float32), sha256=blob), options, segmentation,
-                          transcription, translation, spk, model=run.model if transcription is not None else None)
-        return {"schema": SCHEMA, **result.to_dict()}
-
-    transcript_row = run.stage(
-        Provenance(stage="transcript", input_sha256=_inputs_sha256(audio=blob, **parts),
-                   engine=f"audita-assemble/{PIPELINE_VERSION}", options=options.to_dict(),
-                   model_name=run.model.name if transcription is not None else None,
-                   model_sha256=run.model.sha256 if transcription is not None else None,
-                   parent_id=(asr_row or seg_row).id),
-        assembled,
-    )
-    return ProcessResult(item_id=item_id, transcript=transcript_row, stages=tuple(run.outcomes))
+    return record_transcript(run, item_id, blob, options, seg_row, asr_row, mt_row, spk_row,
+                             segmentation, transcription, translation, spk)
 
 
 ItemDone = Callable[[str, ProcessResult], None]

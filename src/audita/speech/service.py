@@ -222,6 +222,16 @@ def process_item(workspace: Workspace, item_id: str, *, actor: str, options: Pip
         )
         speakers = Speakers.from_dict(spk_row.output)
 
+    return record_transcript(run, item_id, blob, options, seg_row, asr_row, mt_row, spk_row,
+                             segmentation, transcription, translation, speakers)
+
+
+def record_transcript(run: _Run, item_id: str, blob: str, options: PipelineOptions, seg_row: Derivation,
+                      asr_row: Derivation | None, mt_row: Derivation | None, spk_row: Derivation | None,
+                      segmentation: Segmentation, transcription: Transcription | None,
+                      translation: Translation | None, speakers: Speakers | None) -> ProcessResult:
+    """The last stage, shared by the local and Ray engines: assemble the stage outputs into the
+    transcript document and record it, its input hash chaining the original and every stage output."""
     parts = {"segment": seg_row.output_sha256}
     for name, row in (("transcribe", asr_row), ("translate", mt_row), ("speakers", spk_row)):
         if row is not None:
@@ -229,8 +239,8 @@ def process_item(workspace: Workspace, item_id: str, *, actor: str, options: Pip
 
     def assembled() -> dict[str, Any]:
         # assembling needs no samples: only the original's hash goes into provenance
-        result = assemble(Audio(samples=np.zeros(0, dtype=np.float32), sha256=blob), options, segmentation, transcription, translation, speakers,
-                          model=run.model if transcription is not None else None)
+        result = assemble(Audio(samples=np.zeros(0, dtype=np.float32), sha256=blob), options, segmentation,
+                          transcription, translation, speakers, model=run.model if transcription is not None else None)
         return {"schema": SCHEMA, **result.to_dict()}
 
     transcript_row = run.stage(
