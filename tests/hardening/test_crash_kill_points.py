@@ -146,33 +146,83 @@ class _ExportScenario(Scenario):
 
 
 def test_kill_during_export(tmp_path: Path, crash_figures: dict[str, Any]) -> None:
+    """An export killed after its package was renamed into place but before its custody entry is
+    adopted by the re-run to the same --out (checked whole, zipped if needed, then recorded); one
+    killed earlier is simply built again."""
     base, item_id = process_home(tmp_path / "base")
     crashkit.op_process(base, [item_id])
     scenario = _ExportScenario("export", base, lambda home: {"case": CASE, "out": str(home.parent / "pkg")}, tmp_path)
-    unrecorded: list[str] = []
+    adopted: list[str] = []
 
     def finish(home: Path, spec: str) -> None:
         out = home.parent / "pkg"
-        try:
-            crashkit.op_export(home, CASE, str(out))
-            return
-        except BadInput as exc:
-            assert "already exists" in str(exc)
+        left = out.is_dir()
         workspace = open_workspace(home)
         try:
-            done = any(e["directory"] == str(out) for e in _exports(workspace))
+            recorded_before = any(e["directory"] == str(out) for e in _exports(workspace))
         finally:
             workspace.close()
-        if not done:
-            # Killed after the package was renamed into place but before its custody entry: the
-            # package is complete and verifies, but nothing records it; the re-run needs a new --out.
-            assert verify_package_path(out) == [], spec
-            unrecorded.append(spec)
-            crashkit.op_export(home, CASE, str(home.parent / "pkg-again"))
+        try:
+            crashkit.op_export(home, CASE, str(out))
+        except BadInput as exc:  # only when the killed run had recorded it: the work was complete
+            assert "never overwrites" in str(exc) and recorded_before, spec
+        workspace = open_workspace(home)
+        try:
+            recorded = _exports(workspace)
+        finally:
+            workspace.close()
+        assert [e["directory"] for e in recorded] == [str(out)], spec
+        if left and not recorded_before:
+            assert recorded[0].get("adopted"), spec
+            adopted.append(spec)
+        assert not out.with_name("pkg.partial").exists() and not out.with_suffix(".zip.partial").exists(), spec
 
     _kill_everywhere(scenario, finish, crash_figures,
                      {"export.before_rename", "export.before_zip", "export.zipped", "custody.appended"})
-    crash_figures["kill_points"]["export"]["unrecorded_package_left"] = unrecorded
+    assert adopted, "no kill point left an unrecorded package"
+    crash_figures["kill_points"]["export"]["unrecorded_package_adopted"] = adopted
+
+
+def test_export_adoption_refuses_what_this_run_would_not_have_written(tmp_path: Path) -> None:
+    """Only an unrecorded, intact package of this installation, case and options is adopted."""
+    base, item_id = process_home(tmp_path / "base")
+    crashkit.op_process(base, [item_id])
+    out = tmp_path / "pkg"
+    assert run_child("export", {"home": base, "case": CASE, "out": str(out)}, kill_at="export.zipped:1") == -9
+    from audita.cases import create_case
+    from audita.export.package import ExportOptions, export_case
+
+    workspace = open_workspace(base)
+    try:
+        assert _exports(workspace) == []
+        create_case(workspace, "Other", actor=ACTOR)
+        with pytest.raises(BadInput, match="never overwrites"):  # another case
+            export_case(workspace, "Other", out, actor=ACTOR, options=ExportOptions(report=False))
+        with pytest.raises(BadInput, match="never overwrites"):  # other options
+            export_case(workspace, CASE, out, actor=ACTOR, options=ExportOptions(report=False, working_copies=True))
+        victim = next((out / "recordings").rglob("transcript.current.txt"))
+        original = victim.read_bytes()
+        victim.chmod(0o644)
+        victim.write_bytes(original + b"tampered\n")
+        with pytest.raises(BadInput, match="never overwrites"):  # changed since
+            export_case(workspace, CASE, out, actor=ACTOR, options=ExportOptions(report=False))
+        victim.write_bytes(original)
+        assert _exports(workspace) == []
+        result = export_case(workspace, CASE, out, actor=ACTOR, options=ExportOptions(report=False))
+        assert "interrupted export" in result.warnings[0]
+        recorded = _exports(workspace)
+        assert len(recorded) == 1 and recorded[0]["manifest_sha256"] == result.manifest_sha256
+        assert recorded[0]["zip_sha256"] == _sha256_of(result.zip_path)
+        with pytest.raises(BadInput, match="never overwrites"):  # now recorded: complete, never redone
+            export_case(workspace, CASE, out, actor=ACTOR, options=ExportOptions(report=False))
+    finally:
+        workspace.close()
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _backups(workspace: Any) -> list[dict[str, Any]]:

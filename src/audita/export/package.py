@@ -196,7 +196,10 @@ def export_case(
     options = options or ExportOptions()
     out = out.resolve()
     if out.exists():
-        raise BadInput(f"{out} already exists; an export never overwrites")
+        adopted = _adopt_unrecorded(workspace, case, out, actor=actor, item_ids=item_ids, options=options)
+        if adopted is None:
+            raise BadInput(f"{out} already exists; an export never overwrites")
+        return adopted
     staging = out.with_name(out.name + ".partial")
     if staging.exists():
         shutil.rmtree(staging)
@@ -228,6 +231,85 @@ def export_case(
         workspace.record(connection, "case.exported", actor, case_id=built["case_id"], details=details)
     return ExportResult(out, zip_path, built["manifest_sha256"], built["file_count"], tuple(built["item_ids"]),
                         tuple(built["redacted_items"]), tuple(built["originals_withheld"]), tuple(built["warnings"]))
+
+
+def _recorded_manifests(workspace: Workspace) -> set[str]:
+    with workspace.reading() as connection:
+        rows = connection.execute(
+            select(custody_entries.c.entry_json).where(custody_entries.c.action == "case.exported")).all()
+    return {json.loads(row.entry_json)["details"].get("manifest_sha256") for row in rows}
+
+
+def _adopt_unrecorded(workspace: Workspace, case: str, out: Path, *, actor: str, item_ids: list[str] | None,
+                      options: ExportOptions) -> ExportResult | None:
+    """A complete package of this installation that its custody log does not record (the run that
+    wrote it was killed after renaming it into place, before recording it): checked whole with the
+    same checks as `verify-package`, zipped if the zip is missing, then recorded as this run's
+    export. It must be what this run would have exported: same case, same items when items were
+    named, same options. None when `out` is anything else (the caller refuses to overwrite it)."""
+    from audita.export.verify_package import verify_package_path
+
+    if not out.is_dir() or not (out / "MANIFEST.json").is_file() or not (out / "methodology.json").is_file():
+        return None
+    try:
+        manifest_bytes = (out / "MANIFEST.json").read_bytes()
+        manifest = json.loads(manifest_bytes)
+        methodology = json.loads((out / "methodology.json").read_text(encoding="utf-8"))
+        exported = methodology["export"]
+        packaged_items = [str(i) for i in exported["items"]]
+        packaged_options = exported["options"]
+        case_id = str(manifest["case"]["id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest.get("key_id") != workspace.key.key_id or manifest.get("public_key") != workspace.key.public_hex:
+        return None  # another installation's package
+    with workspace.reading() as connection:
+        if get_case(connection, case).id != case_id:
+            return None
+    wanted = {"working_copies": options.working_copies, "include_originals": options.include_originals,
+              "report": options.report, "redaction": options.redaction is not None}
+    if any(packaged_options.get(k) != v for k, v in wanted.items()):
+        return None
+    if item_ids and sorted(packaged_items) != sorted(set(item_ids)):
+        return None
+    spec = options.redaction
+    redaction_record = methodology.get("redaction")
+    if spec is not None and (not isinstance(redaction_record, dict)
+                             or redaction_record.get("spec_sha256") != spec.source_sha256):
+        return None
+    manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+    if manifest_sha256 in _recorded_manifests(workspace):
+        return None  # recorded: the export was complete, and an export never overwrites
+    if verify_package_path(out):
+        return None  # incomplete or changed since: leave it for a person to look at
+    zip_path = out.with_suffix(".zip")
+    if zip_path.exists():
+        if not zip_path.is_file() or verify_package_path(zip_path):
+            return None
+    else:
+        zip_path.with_suffix(".zip.partial").unlink(missing_ok=True)  # a zip cut short by the kill
+        _zip(out, zip_path, str(methodology["exported_at"]))
+    redaction = redaction_record
+    withheld = [str(i) for i in redaction.get("originals_withheld", [])] if isinstance(redaction, dict) else []
+    details: dict[str, Any] = {
+        "manifest_sha256": manifest_sha256, "items": packaged_items, "files": len(manifest.get("files", [])) + 2,
+        "directory": str(out), "zip_sha256": _sha256(zip_path),
+        "options": {"working_copies": packaged_options.get("working_copies"),
+                    "include_originals": packaged_options.get("include_originals"),
+                    "report": packaged_options.get("report"),
+                    "timestamp_authority": packaged_options.get("timestamp_authority")},
+        "originals_withheld": withheld,
+        "adopted": {"exported_at": methodology.get("exported_at"), "exported_by": methodology.get("exported_by")},
+    }
+    if isinstance(redaction, dict):
+        details["redaction"] = _Builder._redaction_custody(redaction)
+    with workspace.action() as connection:
+        workspace.record(connection, "case.exported", actor, case_id=case_id, details=details)
+    redacted = sorted(redaction["items"]) if isinstance(redaction, dict) else []
+    note = (f"{out} was left complete but unrecorded by an interrupted export "
+            f"({methodology.get('exported_at')}); it verified and is now recorded")
+    return ExportResult(out, zip_path, manifest_sha256, details["files"], tuple(packaged_items), tuple(redacted),
+                        tuple(withheld), (note,))
 
 
 def _zip(directory: Path, zip_path: Path, created_at: str) -> None:
