@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from audita.bench import runner
-from audita.bench.runner import BenchOptions, report_markdown, run_bench
+from audita.bench.runner import BenchOptions, BenchReport, report_markdown, run_bench
 from audita.bench.sections import SECTIONS, register_section
 from audita.bench.systems import SystemUnavailable, Transcription
 from audita.bench.table import Row, compared, format_number, ratio, to_markdown
@@ -104,3 +104,23 @@ def test_registered_sections_add_rows():
                       system=Fake("audita", texts, drop=False, seconds=1.0))
     finally:
         SECTIONS.pop("test-near-dup")
+
+
+def _report(rows: tuple[Row, ...], date: str) -> BenchReport:
+    return BenchReport(rows=rows, date=date, machine={"cpu": "test cpu"}, model=None, threads=2,
+                       corpus="corpus/dev", corpus_seed=1, items=3, audio_seconds=60.0, system_note="")
+
+
+def test_out_file_keeps_sections_the_run_did_not_measure():
+    first = _report((Row("speech", "WER", "all", "audita", 0.3), Row("search", "recall", "q", "audita", 0.9)),
+                    "2026-01-01 00:00 UTC")
+    doc = report_markdown(first, "audita bench")
+    assert doc.count("<!-- audita-bench section:") == 2 and "method and reading: docs/search.md" in doc
+    second = _report((Row("search", "recall", "q", "audita", 0.5),), "2026-02-02 00:00 UTC")
+    merged = report_markdown(second, "audita bench --section search", doc)
+    speech, search = merged.split("## search")
+    assert "| speech | WER | all | audita | 0.300 |" in speech and "2026-01-01" in speech
+    assert "| search | recall | q | audita | 0.500 |" in search and "2026-02-02" in search
+    assert "0.900" not in merged and "2026-01-01" not in search
+    # merging again with the same run changes nothing
+    assert report_markdown(second, "audita bench --section search", merged) == merged

@@ -50,5 +50,6 @@ def bench_command(corpus: Path, model: str, model_dir: Path | None, threads: int
         console.print(f"audita system not available: {report.system_note}")
     if out is not None:
         command = "audita bench " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "bench")
-        out.write_text(report_markdown(report, command), encoding="utf-8")
+        existing = out.read_text(encoding="utf-8") if out.exists() else ""
+        out.write_text(report_markdown(report, command, existing), encoding="utf-8")
         click.echo(f"wrote {out}")

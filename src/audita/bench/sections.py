@@ -43,7 +43,24 @@ class BenchContext:
 Section = Callable[[BenchContext], list[Row]]
 SECTIONS: dict[str, Section] = {}
 # Sections whose module is imported only when asked for by name (heavy or optional dependencies).
-ON_REQUEST: dict[str, str] = {"scaleout": "audita.distributed.bench"}
+ON_REQUEST: dict[str, str] = {
+    "scaleout": "audita.distributed.bench",
+    "search": "audita.search.bench",
+    "near_duplicates": "audita.search.bench",
+    "analysis-indicators": "audita.analysis.bench",
+    "analysis-geocoding": "audita.analysis.bench",
+    "analysis-asr": "audita.analysis.bench",
+}
+# Where each section's method and reading are described.
+SECTION_DOCS: dict[str, str] = {
+    "speech": "docs/speech.md",
+    "analysis-indicators": "docs/analysis.md",
+    "analysis-geocoding": "docs/analysis.md",
+    "analysis-asr": "docs/analysis.md",
+    "search": "docs/search.md",
+    "near_duplicates": "docs/search.md",
+    "scaleout": "docs/deployment.md",
+}
 
 
 def register_section(name: str) -> Callable[[Section], Section]:
