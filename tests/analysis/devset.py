@@ -1,0 +1,352 @@
+"""A second, independent development phrasebook for the indicator rules (written 2026-12-05, before
+the rules were generalised against it; not taken from any corpus dialog).
+
+Invented phrasings as Russian and Ukrainian soldiers speak on the radio and the phone (slang,
+euphemism, surzhyk, lower case and missing punctuation as speech recognition writes them) and a
+few English sentences as quoted in articles. ``POSITIVE`` holds at least 15 per category;
+``NEGATIVE`` holds hard negatives that must stay silent: lawful targeting, own casualties,
+prisoners taken alive and cared for, evacuation, refusals, denials and hypotheticals, captured
+military equipment, «подвал» as a shelter. ``ALSO`` names a second category a positive may
+fairly raise (a sentence can indicate two things); any other category is a false positive.
+
+``score`` gives precision and recall per category; ``tests/analysis/test_devset.py`` asserts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# (category, language, text, a word the flag must cover)
+POSITIVE: list[tuple[str, str, str, str]] = [
+    # ---- killing or wounding persons hors de combat, denial of quarter
+    ("killing_hors_de_combat", "ru", "этих двоих на подвал и в расход, потом доложишь", "расход"),
+    ("killing_hors_de_combat", "ru", "Пленного задвухсотили ночью, он уже никому не нужен был.", "задвухсотили"),
+    ("killing_hors_de_combat", "ru", "сдавшихся обнулили всех командир сказал без разговоров", "обнулили"),
+    ("killing_hors_de_combat", "ru", "Языка после допроса в расход пустили.", "расход"),
+    ("killing_hors_de_combat", "ru", "раненый укроп ещё дышал ну я его и добил", "добил"),
+    ("killing_hors_de_combat", "ru", "Кто с белым флагом вышел, тех положили прям у дороги.", "положили"),
+    ("killing_hors_de_combat", "ru", "Командир сказал, пленные нам не нужны, кончайте их.", "кончайте"),
+    ("killing_hors_de_combat", "ru", "сдались трое ну мы их и шлепнули за сараем", "шлепнули"),
+    ("killing_hors_de_combat", "ru", "А чё с пленными делать? Да вали их, кому они нужны.", "вали"),
+    ("killing_hors_de_combat", "ru", "в плен никого всех под ноль", "плен"),
+    ("killing_hors_de_combat", "ru", "Сдающихся на месте валить, приказ такой.", "валить"),
+    ("killing_hors_de_combat", "ru", "Пленного вывели в посадку и пустили пулю в затылок.", "пулю"),
+    ("killing_hors_de_combat", "ru", "Живыми никого не оставлять, понял меня?", "Живыми"),
+    ("killing_hors_de_combat", "ru", "пленных отправили к кобзону", "кобзону"),
+    ("killing_hors_de_combat", "ru", "Ихнего трёхсотого зачистили, чтоб не тащить.", "зачистили"),
+    ("killing_hors_de_combat", "uk", "Полонених розстріляли біля посадки.", "розстріляли"),
+    ("killing_hors_de_combat", "uk", "поранених кацапів добивали щоб не мучилися", "добивали"),
+    ("killing_hors_de_combat", "uk", "Тих, хто здався, поклали на місці.", "поклали"),
+    ("killing_hors_de_combat", "uk", "Полоненого вивели за хату і застрелили.", "застрелили"),
+    ("killing_hors_de_combat", "en", "He said the ones with their hands up should be shot.", "shot"),
+    ("killing_hors_de_combat", "en", "The soldier describes executing a prisoner who had surrendered.", "executing"),
+    # ---- attack on civilians
+    ("attack_on_civilians", "ru", "По гражданским отработали, там человек десять было.", "гражданским"),
+    ("attack_on_civilians", "ru", "видишь бабку с ведрами сними ее", "сними"),
+    ("attack_on_civilians", "ru", "Мирняк бегает по огородам, насыпь туда пару мин.", "насыпь"),
+    ("attack_on_civilians", "ru", "Легковушка с гражданскими едет, жги её.", "жги"),
+    ("attack_on_civilians", "ru", "Местных, которые на велосипедах катаются, валите без предупреждения.", "валите"),
+    ("attack_on_civilians", "ru", "Мужики гражданские из подвала вылезли, мы их и положили.", "положили"),
+    ("attack_on_civilians", "ru", "дрон сбросил на женщину у колонки", "сбросил"),
+    ("attack_on_civilians", "ru", "Птичкой по гражданским машинам на трассе работаем.", "гражданским"),
+    ("attack_on_civilians", "uk", "По цивільних на зупинці вгатили градом.", "вгатили"),
+    ("attack_on_civilians", "uk", "мирних не шкодувати гатити по всіх", "гатити"),
+    ("attack_on_civilians", "ru", "Снайпер мирных щёлкает как в тире.", "щёлкает"),
+    ("attack_on_civilians", "ru", "На блокпосту машину с семьёй расстреляли.", "расстреляли"),
+    ("attack_on_civilians", "en", "They were told to shoot any civilian who came out of the basement.", "shoot"),
+    ("attack_on_civilians", "en", "the drone operator dropped a grenade on a civilian riding a bicycle", "dropped"),
+    ("attack_on_civilians", "ru", "По мирным жителям огонь открыли прямо в очереди за хлебом.", "огонь"),
+    ("attack_on_civilians", "ru", "Кто из местных на улице появится, сразу в расход.", "расход"),
+    ("attack_on_civilians", "ru", "гражданских тоже зачистили всех подряд", "зачистили"),
+    # ---- attack on civilian or protected objects
+    ("attack_on_protected_objects", "ru", "По больничке насыпали, пусть горит.", "больничке"),
+    ("attack_on_protected_objects", "ru", "школу раскатали в ноль", "раскатали"),
+    ("attack_on_protected_objects", "ru", "Церковь с колокольней снести, нечего ей стоять.", "снести"),
+    ("attack_on_protected_objects", "ru", "Дай пару градов по жилому массиву.", "жилому"),
+    ("attack_on_protected_objects", "ru", "по девятиэтажкам в центре отработаем ночью", "девятиэтажкам"),
+    ("attack_on_protected_objects", "ru", "Роддом надо накрыть, приказ сверху.", "Роддом"),
+    ("attack_on_protected_objects", "ru", "Шарахнули по рынку в самый час пик.", "рынку"),
+    ("attack_on_protected_objects", "ru", "ракетой в торговый центр зашли", "центр"),
+    ("attack_on_protected_objects", "ru", "Частный сектор весь выжгли фосфором.", "выжгли"),
+    ("attack_on_protected_objects", "uk", "По лікарні вгатили двома ракетами.", "лікарні"),
+    ("attack_on_protected_objects", "uk", "рознесли школу вщент", "школу"),
+    ("attack_on_protected_objects", "uk", "Житлові квартали накрили касетами.", "квартали"),
+    ("attack_on_protected_objects", "en", "They deliberately shelled the kindergarten.", "shelled"),
+    ("attack_on_protected_objects", "en", "Fire at the residential blocks until there is nothing left.", "residential"),
+    ("attack_on_protected_objects", "ru", "Бахнули по дому культуры, там гуманитарку раздавали.", "Бахнули"),
+    ("attack_on_protected_objects", "ru", "укрытие в драмтеатре накрыли авиабомбой", "накрыли"),
+    ("attack_on_protected_objects", "ru", "По пятиэтажкам хуярьте.", "пятиэтажкам"),
+    # ---- torture, inhuman treatment, outrages upon personal dignity
+    ("torture_inhuman_treatment", "ru", "С языком на подвале поговорим по-другому.", "поговорим"),
+    ("torture_inhuman_treatment", "ru", "пленному пальцы плоскогубцами ломали", "ломали"),
+    ("torture_inhuman_treatment", "ru", "Крутили ему тапик, пока не запел.", "тапик"),
+    ("torture_inhuman_treatment", "ru", "Задержанного отпиздили так, что встать не мог.", "отпиздили"),
+    ("torture_inhuman_treatment", "ru", "держали его в яме и каждый день лупили", "лупили"),
+    ("torture_inhuman_treatment", "ru", "Пленных заставляли на коленях гимн петь и били.", "били"),
+    ("torture_inhuman_treatment", "ru", "Пленному прострелили колено, чтобы не убежал.", "прострелили"),
+    ("torture_inhuman_treatment", "ru", "Задержанного подвесили за руки на всю ночь.", "подвесили"),
+    ("torture_inhuman_treatment", "ru", "душили его пакетом пока не сознался", "душили"),
+    ("torture_inhuman_treatment", "ru", "Сигаретами прижигали пленному руки.", "прижигали"),
+    ("torture_inhuman_treatment", "uk", "Затриманих били кийками і пускали струм.", "струм"),
+    ("torture_inhuman_treatment", "uk", "його тримали зв'язаним і знущалися", "знущалися"),
+    ("torture_inhuman_treatment", "en", "They beat detainees with rifle butts and applied electric shocks.", "beat"),
+    ("torture_inhuman_treatment", "en", "the prisoners were forced to kneel for hours and kicked", "kicked"),
+    ("torture_inhuman_treatment", "ru", "Пленного раздели и поливали водой на морозе.", "раздели"),
+    ("torture_inhuman_treatment", "ru", "с ним на подвале поработали теперь всё рассказывает", "поработали"),
+    ("torture_inhuman_treatment", "ru", "Хохлу пленному ухо отрезали и фоткали.", "отрезали"),
+    # ---- sexual violence
+    ("sexual_violence", "ru", "Насиловали её по очереди.", "Насиловали"),
+    ("sexual_violence", "ru", "девку в подвал затащили и по кругу", "кругу"),
+    ("sexual_violence", "ru", "Пацаны хозяйку оприходовали.", "оприходовали"),
+    ("sexual_violence", "ru", "С девчонкой поразвлеклись ночью, она орала.", "поразвлеклись"),
+    ("sexual_violence", "ru", "Заставили её раздеться при всех.", "раздеться"),
+    ("sexual_violence", "ru", "жену его при нём изнасиловали", "изнасиловали"),
+    ("sexual_violence", "ru", "Трахнули её и отпустили.", "Трахнули"),
+    ("sexual_violence", "uk", "Жінку зґвалтували троє солдатів.", "зґвалтували"),
+    ("sexual_violence", "uk", "дівчину ґвалтували кілька днів у підвалі", "ґвалтували"),
+    ("sexual_violence", "en", "The soldier admitted that they raped a teenage girl.", "raped"),
+    ("sexual_violence", "en", "He told his wife it was fine to rape Ukrainian women.", "rape"),
+    ("sexual_violence", "ru", "мама тут пацаны местных баб насилуют", "насилуют"),
+    ("sexual_violence", "ru", "Пленному угрожали изнасилованием палкой.", "изнасилованием"),
+    ("sexual_violence", "ru", "её по кругу пустили потом выкинули", "кругу"),
+    ("sexual_violence", "ru", "Девочку малолетнюю попользовали.", "попользовали"),
+    ("sexual_violence", "ru", "Отымели хозяйку всем отделением.", "Отымели"),
+    # ---- pillage
+    ("pillage", "ru", "Разобрали хату по винтику, всё в камаз.", "Разобрали"),
+    ("pillage", "ru", "я тут стиралку затрофеил пришлю с оказией", "затрофеил"),
+    ("pillage", "ru", "У мужика тачку отжали, теперь катаемся.", "отжали"),
+    ("pillage", "ru", "По дачам прошлись, набрали инструмента.", "дачам"),
+    ("pillage", "ru", "мам я тебе золотишко собрал сережки колечки", "золотишко"),
+    ("pillage", "ru", "Ночью магазин вскрыли, сигареты и бухло вынесли.", "вынесли"),
+    ("pillage", "ru", "Квартиры вскрываем, что ценное — в мешки.", "вскрываем"),
+    ("pillage", "ru", "хабар с хат делим поровну", "хабар"),
+    ("pillage", "ru", "На почте посылки отправляем: телики, ноуты, ковры.", "телики"),
+    ("pillage", "ru", "Шмонали дома, забирали всё, что блестит.", "забирали"),
+    ("pillage", "uk", "Кацапи винесли з хати все, навіть унітаз.", "винесли"),
+    ("pillage", "uk", "розграбували магазин і аптеку", "розграбували"),
+    ("pillage", "uk", "У людей забирали машини і телефони.", "забирали"),
+    ("pillage", "en", "They were shipping home washing machines taken from Ukrainian homes.", "taken"),
+    ("pillage", "en", "soldiers plundered the village and took the jewellery", "plundered"),
+    ("pillage", "ru", "Затрофеили у деда мотоблок и бензопилу.", "Затрофеили"),
+    ("pillage", "ru", "всё что можно с хаты выгребли", "выгребли"),
+    # ---- deportation, forcible transfer, unlawful confinement
+    ("deportation_confinement", "ru", "Мужиков всех на подвал до выяснения.", "подвал"),
+    ("deportation_confinement", "ru", "её увезли на фильтрацию и с тех пор не выходила", "фильтрацию"),
+    ("deportation_confinement", "ru", "Местных мужчин силой мобилизовали и отправили на передок.", "мобилизовали"),
+    ("deportation_confinement", "ru", "Детей из детдома вывезли в Подмосковье, родителям не сказали.", "вывезли"),
+    ("deportation_confinement", "ru", "сорок человек держат в подвале школы уже месяц", "держат"),
+    ("deportation_confinement", "ru", "Паспорта забрали, всех в автобусы и в Таганрог.", "автобусы"),
+    ("deportation_confinement", "ru", "Кто не прошёл фильтр — в Оленовку.", "фильтр"),
+    ("deportation_confinement", "ru", "В гаражах у нас человек двадцать сидят, местные.", "сидят"),
+    ("deportation_confinement", "ru", "учителя забрали на подвал до сих пор там", "подвал"),
+    ("deportation_confinement", "uk", "Людей тримали в підвалі школи місяць.", "тримали"),
+    ("deportation_confinement", "uk", "дітей вивезли до росії без батьків", "вивезли"),
+    ("deportation_confinement", "uk", "Чоловіків примусово забрали на фільтрацію.", "фільтрацію"),
+    ("deportation_confinement", "en", "Civilians were held in a basement for 28 days.", "held"),
+    ("deportation_confinement", "en", "They took the children across the border to Russia.", "took"),
+    ("deportation_confinement", "ru", "Всё село вывезли в Крым, назад не пускают.", "вывезли"),
+    ("deportation_confinement", "ru", "местных силком мобилизуем пусть воюют", "мобилизуем"),
+    ("deportation_confinement", "ru", "Задержанных закрыли в ангаре, пусть посидят.", "закрыли"),
+    ("deportation_confinement", "ru", "Население эвакуировать в Россию принудительно.", "эвакуировать"),
+    # ---- human shields
+    ("human_shields", "ru", "Ставим арту между домами, где люди живут.", "арту"),
+    ("human_shields", "ru", "бэху загнали во двор школы там беженцы", "бэху"),
+    ("human_shields", "ru", "С мирными в подвале сидим, по нам не долбанут.", "мирными"),
+    ("human_shields", "ru", "Пусть гражданские идут впереди, мы за ними.", "впереди"),
+    ("human_shields", "ru", "Местных поставили на броню, чтобы не стреляли.", "броню"),
+    ("human_shields", "ru", "заложников перед колонной гоним", "перед"),
+    ("human_shields", "ru", "Штаб разместили в больнице, пусть попробуют ударить.", "Штаб"),
+    ("human_shields", "ru", "Прикрываемся бабками, укропы бить не будут.", "Прикрываемся"),
+    ("human_shields", "uk", "Ховаються за цивільними, стріляють з-за людей.", "Ховаються"),
+    ("human_shields", "uk", "поставили танк біля лікарні де цивільні", "танк"),
+    ("human_shields", "en", "They positioned their tanks in the school yard where families were sheltering.", "tanks"),
+    ("human_shields", "en", "Use the hostages as cover.", "cover"),
+    ("human_shields", "ru", "Миномёт поставили у детского сада, там дети.", "Миномёт"),
+    ("human_shields", "ru", "держим гражданских на базе чтобы по нам не прилетало", "гражданских"),
+    ("human_shields", "ru", "Живым щитом людей выставили.", "щитом"),
+    # ---- starvation of civilians
+    ("starvation", "ru", "Гуманитарку не пускаем, пусть жрут что есть.", "Гуманитарку"),
+    ("starvation", "ru", "воду городу перекрыть пускай сдаются", "перекрыть"),
+    ("starvation", "ru", "Склады с зерном сжечь, чтобы им жрать было нечего.", "зерном"),
+    ("starvation", "ru", "Колонну с хлебом развернули на блокпосту.", "хлебом"),
+    ("starvation", "ru", "Гуманитарную помощь на блокпосту отобрали и раздали своим.", "отобрали"),
+    ("starvation", "ru", "в Мариуполь продукты не пропускать ни одной машины", "продукты"),
+    ("starvation", "ru", "Пусть с голоду пухнут, сами виноваты.", "голоду"),
+    ("starvation", "ru", "Колодцы отравить перед уходом.", "отравить"),
+    ("starvation", "uk", "Гуманітарку не пропускати, хай голодують.", "голодують"),
+    ("starvation", "uk", "воду місту відключили люди п'ють з калюж", "відключили"),
+    ("starvation", "en", "They blocked food deliveries to the besieged town.", "blocked"),
+    ("starvation", "en", "starve the city into surrender", "starve"),
+    ("starvation", "ru", "Скот перестреляли, поля заминировали, чтоб жрать было нечего.", "нечего"),
+    ("starvation", "ru", "Конвой Красного Креста не пропускать.", "пропускать"),
+    ("starvation", "ru", "продукты местным не продавать пусть голодают", "голодают"),
+    # ---- concealment of bodies or evidence
+    ("concealment", "ru", "Жмуров в посадке прикопали по-тихому.", "прикопали"),
+    ("concealment", "ru", "трупы в машину и в карьер чтобы никто не видел", "трупы"),
+    ("concealment", "ru", "Тела облили соляркой и подожгли.", "подожгли"),
+    ("concealment", "ru", "Закопали всех в одной яме за фермой.", "Закопали"),
+    ("concealment", "ru", "После расстрела следы зачистили, гильзы собрали.", "следы"),
+    ("concealment", "ru", "тело в колодец скинули и гранату сверху", "тело"),
+    ("concealment", "ru", "Никому ни слова, что тут было с пленными.", "слова"),
+    ("concealment", "ru", "Ихних двухсотых в реку скинули, чтобы не считали.", "скинули"),
+    ("concealment", "uk", "Тіла спалили в лісі.", "спалили"),
+    ("concealment", "uk", "закопали їх у посадці щоб ніхто не знайшов", "закопали"),
+    ("concealment", "en", "They buried the bodies in a mass grave behind the school.", "buried"),
+    ("concealment", "en", "Burn everything so there is no evidence.", "evidence"),
+    ("concealment", "ru", "Трупак в лесополосу оттащить и закидать ветками.", "Трупак"),
+    ("concealment", "ru", "видео удалить телефоны сжечь чтобы ничего не осталось", "удалить"),
+    ("concealment", "ru", "В передвижной крематорий их, и концы в воду.", "концы"),
+    ("concealment", "ru", "Тела завалили землёй бульдозером.", "Тела"),
+]
+
+# a second category a positive may fairly raise
+ALSO: dict[str, frozenset[str]] = {
+    "этих двоих на подвал и в расход, потом доложишь": frozenset({"deportation_confinement"}),
+    "С языком на подвале поговорим по-другому.": frozenset({"deportation_confinement"}),
+    "держали его в яме и каждый день лупили": frozenset({"deportation_confinement"}),
+    "Заставили её раздеться при всех.": frozenset({"torture_inhuman_treatment"}),
+    "Пленному угрожали изнасилованием палкой.": frozenset({"torture_inhuman_treatment"}),
+    "девку в подвал затащили и по кругу": frozenset({"deportation_confinement"}),
+    "дівчину ґвалтували кілька днів у підвалі": frozenset({"deportation_confinement"}),
+    "Затриманих били кийками і пускали струм.": frozenset({"deportation_confinement"}),
+    "його тримали зв'язаним і знущалися": frozenset({"deportation_confinement"}),
+    "Пленного вывели в посадку и пустили пулю в затылок.": frozenset({"concealment"}),
+    "Никому ни слова, что тут было с пленными.": frozenset({"killing_hors_de_combat"}),
+    "После расстрела следы зачистили, гильзы собрали.": frozenset({"killing_hors_de_combat", "attack_on_civilians"}),
+    "Закопали всех в одной яме за фермой.": frozenset({"deportation_confinement"}),
+    "Гуманитарную помощь на блокпосту отобрали и раздали своим.": frozenset({"pillage"}),
+    "Склады с зерном сжечь, чтобы им жрать было нечего.": frozenset({"attack_on_protected_objects"}),
+    "Бахнули по дому культуры, там гуманитарку раздавали.": frozenset({"attack_on_civilians"}),
+    "Кто из местных на улице появится, сразу в расход.": frozenset({"killing_hors_de_combat"}),
+    "С мирными в подвале сидим, по нам не долбанут.": frozenset({"deportation_confinement"}),
+    "держим гражданских на базе чтобы по нам не прилетало": frozenset({"deportation_confinement"}),
+    "бэху загнали во двор школы там беженцы": frozenset(),
+    "Паспорта забрали, всех в автобусы и в Таганрог.": frozenset({"pillage"}),
+    "Мужики гражданские из подвала вылезли, мы их и положили.": frozenset(),
+    "Частный сектор весь выжгли фосфором.": frozenset({"attack_on_civilians"}),
+}
+
+# (language, text): must raise no flag at all
+NEGATIVE: list[tuple[str, str]] = [
+    # lawful targeting of military objectives
+    ("ru", "По опорнику их отработали, два попадания."),
+    ("ru", "птичкой сбросили на их блиндаж двое укропов затрёхсотили"),
+    ("ru", "Накрыли их арту в лесополосе."),
+    ("ru", "Дрон повесили над их позициями, корректируем огонь."),
+    ("ru", "валим по их пехоте они в зелёнке"),
+    ("ru", "В школе их опорник, работаем по школе."),
+    ("ru", "Танк ихний сожгли у моста."),
+    ("ru", "Кассетами по колонне противника на марше."),
+    ("ru", "снайпер ихний в многоэтажке отработай по окну"),
+    ("ru", "Задвухсотили их расчёт миномёта."),
+    ("ru", "Зачистили посадку, укропов там больше нет."),
+    ("ru", "Отжали у укропов опорник, закрепляемся."),
+    ("uk", "Накрили їхній розрахунок біля ферми."),
+    ("en", "Enemy troops were dug in near the hospital; we hit their trenches."),
+    ("en", "We struck an ammunition depot near the railway station."),
+    # own casualties
+    ("ru", "У нас двое двухсотых, один трёхсотый тяжёлый."),
+    ("ru", "двухсотых наших вывезти надо тела в морг"),
+    ("ru", "Пацана задвухсотило прилётом, мама, я не знаю, как сказать."),
+    ("ru", "Похоронили своих за посадкой, крест поставили."),
+    ("ru", "Убрать тела наших пацанов с поля, отвезти в морг."),
+    ("uk", "Маємо двох двохсотих і трьох трьохсотих."),
+    # prisoners taken alive and cared for
+    ("ru", "Взяли двоих в плен, накормили, сидят ждут обмена."),
+    ("ru", "Пленного не трогать, отправить в тыл живым."),
+    ("ru", "пленные у нас в безопасности медик их осмотрел"),
+    ("ru", "Языка взяли живым, везём в штаб на допрос."),
+    ("ru", "Пленных кормим тем же, что сами едим."),
+    ("uk", "Полонених передали на обмін, всі живі."),
+    ("en", "We captured three Russians, gave them water and handed them over."),
+    # evacuation of civilians
+    ("ru", "Мирных вывозим автобусами в Запорожье, кто хочет ехать."),
+    ("ru", "Эвакуация мирного населения по гуманитарному коридору в десять ноль-ноль."),
+    ("ru", "бабушку из подвала вывели отвезли к волонтёрам"),
+    ("ru", "Раненых гражданских вывезли в больницу."),
+    ("uk", "Евакуювали цивільних з Бахмута."),
+    # refusals, denials, hypotheticals
+    ("ru", "Я в мирных стрелять не буду, хоть расстреливайте."),
+    ("ru", "Ни в коем случае по жилым домам не работать."),
+    ("ru", "Мы никогда не стреляли по мирным, это всё фейки."),
+    ("ru", "нас обвиняют что мы грабим но мы ничего не брали"),
+    ("ru", "Пленных у нас никто пальцем не тронул."),
+    # captured military equipment (lawful booty)
+    ("ru", "Трофейный танк пригнали с поля, на ходу."),
+    ("ru", "затрофеили у укров птур и два автомата"),
+    ("ru", "Забрали с их позиций БК и пулемёт."),
+    ("uk", "Трофейна бмп вже у нас в батальйоні."),
+    # «подвал» as a shelter or a store
+    ("ru", "Сидим в подвале, обстрел не стихает."),
+    ("ru", "в подвале переждём арту потом выходим"),
+    ("ru", "Бабки в подвале живут, носим им еду."),
+    ("ru", "На подвале у нас склад, тушёнка там."),
+    ("uk", "Ховаємося в підвалі, бо обстріл."),
+    # other words that look like indicators
+    ("ru", "Фильтр на машину поменять надо."),
+    ("ru", "Валить отсюда надо, нас засекли."),
+    ("ru", "Два ящика патронов списали в расход."),
+    ("ru", "Мирные на блокпосту проверены, пропустили."),
+    ("ru", "Колонну с гуманитаркой пропустили, машины разгрузили в городе."),
+    ("ru", "Гуманитарку раздали местным в очереди."),
+    ("ru", "Мама, не переживай, кормят, одели, всё есть."),
+    ("ru", "Шмон у пленных провели, ножи и гранаты изъяли."),
+    ("ru", "Ставим миномёт в лесополосе, подальше от домов."),
+]
+
+
+@dataclass
+class CategoryScore:
+    tp: int = 0  # flags of the category on a positive of that category (or its ALSO)
+    fp: int = 0  # flags of the category anywhere else (other positives, hard negatives)
+    found: int = 0  # positives of the category caught with the given word covered
+    total: int = 0
+    missed: list[str] = field(default_factory=list)
+    false: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.total if self.total else 1.0
+
+
+def categories() -> list[str]:
+    return sorted({c for c, _, _, _ in POSITIVE})
+
+
+def score(flags_of: Callable[[str, str], Iterable[Any]]) -> dict[str, CategoryScore]:
+    """Precision and recall per category (and ``all``); ``flags_of(text, language)`` gives the flags."""
+    result = {c: CategoryScore() for c in categories()}
+    for category, language, text, word in POSITIVE:
+        flags = list(flags_of(text, language))
+        allowed = {category} | ALSO.get(text, frozenset())
+        result[category].total += 1
+        if any(f.category == category and word in f.quote for f in flags):
+            result[category].found += 1
+        else:
+            result[category].missed.append(text)
+        for flag in flags:
+            counts = result.setdefault(flag.category, CategoryScore())
+            if flag.category in allowed:
+                counts.tp += 1
+            else:
+                counts.fp += 1
+                counts.false.append(text)
+    for language, text in NEGATIVE:
+        for flag in flags_of(text, language):
+            counts = result.setdefault(flag.category, CategoryScore())
+            counts.fp += 1
+            counts.false.append(text)
+    overall = CategoryScore()
+    for counts in result.values():
+        overall.tp += counts.tp
+        overall.fp += counts.fp
+        overall.found += counts.found
+        overall.total += counts.total
+    result["all"] = overall
+    return result
