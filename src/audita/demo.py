@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from audita.cases import create_case, list_cases
 from audita.ingest.service import ingest_paths
@@ -38,13 +40,66 @@ def _process(ctx, console: Console) -> list[str]:  # type: ignore[no-untyped-def
             computed = [s.stage for s in result.stages if not s.reused]
             console.print(f"{item.display_name:28} {'reused all stages' if not computed else 'computed ' + ', '.join(computed)}",
                           highlight=False)
-    try:
-        from audita.analysis.service import analyze_item
-    except ImportError:
-        return [i.id for i in recordings]
+    from audita.analysis.service import analyze_item
+
     for item in recordings:
         analyze_item(ctx.workspace, item.id, actor=ctx.actor)
     return [i.id for i in recordings]
+
+
+def _corroborate(ctx, console: Console, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """Open-source documents, search, republications, published transcript vs recording, incidents."""
+    from audita.cases import get_case
+    from audita.ingest.documents import document_metadata, ingest_document
+    from audita.search.api import search
+    from audita.search.duplicates import find_duplicates
+    from audita.search.incidents import suggest_incidents
+    from audita.search.service import compare_published
+
+    workspace = ctx.workspace
+    listing = json.loads((folder / "documents" / "documents.json").read_text(encoding="utf-8"))
+    documents: dict[str, str] = {}
+    for entry in listing["documents"]:
+        metadata = document_metadata(entry["source_url"], entry["captured_at"], title=entry.get("title"),
+                                     publisher=entry.get("publisher"), language=entry.get("language"))
+        outcome = ingest_document(workspace, SAMPLE_CASE, folder / "documents" / entry["file"], metadata=metadata,
+                                  actor=ctx.actor)
+        documents[entry["file"]] = outcome.item_id
+        console.print(f"{outcome.status:9} {entry['file']:28} {outcome.format:5} {outcome.paragraphs} paragraphs, "
+                      f"sha256 {outcome.sha256}", highlight=False)
+    names = {i.id: i.display_name for i in list_items(workspace, SAMPLE_CASE)}
+    with workspace.reading() as connection:
+        case_id = get_case(connection, SAMPLE_CASE).id
+    console.print("search «пленный» (every inflected form):", highlight=False)
+    for hit in search(workspace, "пленный", case_ids=[case_id], limit=10):
+        console.print(f"  {names.get(hit.item_id, hit.item_id[:12]):28} {hit.source:10} {hit.link:28} "
+                      f"{escape(hit.marked_snippet('«', '»'))}", highlight=False)
+    report = find_duplicates(workspace, SAMPLE_CASE, actor=ctx.actor)
+    shown: set[frozenset[str]] = set()
+    for result in report.results:
+        for match in result.matches:
+            if frozenset((match.item_id, match.other_id)) in shown:
+                continue
+            shown.add(frozenset((match.item_id, match.other_id)))
+            console.print(f"republication ({match.relation}, {match.confidence}): {names[match.item_id]} = "
+                          f"{names[match.other_id]} {match.offset:+.2f} s ({match.method}, agreement {match.score:.2f})",
+                          highlight=False)
+        if not result.matches:
+            console.print(f"no republication of {names[result.item_id]}: {result.unmatched_reason}", highlight=False)
+    radio = next(i for i, n in names.items() if n.startswith("intercept-01"))
+    comparison, _ = compare_published(workspace, radio, document_item=documents["published-transcript.txt"],
+                                      actor=ctx.actor)
+    console.print(f"published transcript vs {names[radio]}: coverage {comparison.coverage:.0%}, support "
+                  f"{comparison.support:.0%}; {comparison.count('missing')} missing, {comparison.count('added')} added, "
+                  f"{comparison.count('different')} different, {comparison.count('form')} other form", highlight=False)
+    for difference in comparison.differences[:6]:
+        console.print(f"  {difference.kind:9} «{escape(difference.recording_text)}» / «{escape(difference.published_text)}»",
+                      highlight=False)
+    incidents = suggest_incidents(workspace, SAMPLE_CASE, actor=ctx.actor)
+    for incident in incidents.incidents:
+        console.print(f"incident {incident.id[:12]}: {', '.join(names.get(i, i[:12]) for i in incident.items)} "
+                      f"({incident.first or '?'} – {incident.last or '?'}; places: {', '.join(incident.places) or '—'})",
+                      highlight=False)
 
 
 def _clock(seconds: float) -> str:
@@ -115,7 +170,9 @@ def demo_command(ctx, samples: Path | None) -> None:  # type: ignore[no-untyped-
     item_ids = _process(ctx, console)
     console.rule("4. transcripts (machine output; translations are unverified)")
     _summary(ctx, console, item_ids)
-    console.rule("5. evidence package")
+    console.rule("5. corroboration: documents, search, republications, published transcript, incidents")
+    _corroborate(ctx, console, folder)
+    console.rule("6. evidence package")
     out = workspace.settings.home / "exports" / ("popasna-demo-" + utc_now().replace(":", "").replace("-", ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     package = export_case(workspace, SAMPLE_CASE, out, actor=ctx.actor)
@@ -123,7 +180,7 @@ def demo_command(ctx, samples: Path | None) -> None:  # type: ignore[no-untyped-
     console.print(f"{package.directory} ({package.file_count} files, manifest sha256 {package.manifest_sha256[:16]}…)",
                   highlight=False)
     console.print(f"package check: {'OK' if not failures else 'FAILED: ' + '; '.join(failures)}")
-    console.rule("6. verify the store")
+    console.rule("7. verify the store")
     result = verify_store(workspace)
     for problem in result.problems:
         console.print(f"{problem.severity}: {problem.subject}: {problem.message}", highlight=False)

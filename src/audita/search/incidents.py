@@ -179,11 +179,13 @@ def _entity_keys(entities: list[Any]) -> tuple[set[str], list[str], list[tuple[f
         value = entity.get("normalized") or entity.get("text")
         if kind == "place":
             place = entity.get("place") if isinstance(entity.get("place"), dict) else {}
-            for name in (entity.get("normalized"), entity.get("text"), place.get("name")):
-                if isinstance(name, str) and name.strip():
-                    places.update(place_keys(name))
-                    if name.strip() not in names:
-                        names.append(name.strip())
+            spellings = [n.strip() for n in (place.get("name"), entity.get("normalized"), entity.get("text"))
+                         if isinstance(n, str) and n.strip()]
+            for name in spellings:
+                places.update(place_keys(name))
+            # shown once per place: the gazetteer's name when geocoded, else the words as normalised
+            if spellings and spellings[0] not in names:
+                names.append(spellings[0])
             lat, lon = place.get("lat"), place.get("lon")
             if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
                 coordinates.append((float(lat), float(lon)))
@@ -301,7 +303,8 @@ def score_pair(a: Profile, b: Profile, options: IncidentOptions | None = None) -
     shared = sorted(a.place_keys & b.place_keys)
     near = [(p, q) for p in a.coordinates for q in b.coordinates if _km(p, q) <= options.place_km]
     if shared or near:
-        names = sorted({n for n in a.places if set(place_keys(n)) & b.place_keys}) or [f"{len(near)} coordinate pair(s)"]
+        names = (sorted({n for n in a.places if set(place_keys(n)) & b.place_keys}) or shared
+                 or [f"{len(near)} coordinate pair(s) within {options.place_km:g} km"])
         evidence.append(Evidence("place", "shared place: " + ", ".join(names[:3]), options.shared_place))
     entities = sorted(a.entities & b.entities)
     if entities:
