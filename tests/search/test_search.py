@@ -189,3 +189,23 @@ def test_cli_search_json_and_table(settings, store):
     result = runner.invoke(cli, [*home, "search", "--reindex"])
     assert result.exit_code == 0 and "rebuilt" in result.output
     assert runner.invoke(cli, [*home, "search"]).exit_code != 0
+
+
+def test_cli_search_is_in_the_custody_log(settings, store):
+    from audita.custody.log import entries
+    from audita.workspace import Workspace
+
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "search", "пленных", "--case", store["case"].name,
+                                      "--place", "Попасная", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = sorted({h["item_id"] for h in json.loads(result.output)})
+    workspace = Workspace.open(settings)
+    try:
+        with workspace.reading() as connection:
+            logged = [e for e in entries(connection) if e.action == "search.performed"]
+    finally:
+        workspace.close()
+    assert len(logged) == 1 and logged[0].case_id == store["case"].id and logged[0].actor
+    details = logged[0].details
+    assert details["query"] == "пленных" and details["cases"] == [store["case"].id]
+    assert details["filters"]["place"] == "Попасная" and details["items"] == shown and details["results"] >= 1

@@ -74,6 +74,10 @@ def search_command(ctx: Context, query: str | None, case_names: tuple[str, ...],
     filters = SearchFilters(date_from=date_from, date_to=date_to, place=place, speaker=speaker, category=category,
                             sources=sources or None)
     hits = search(ctx.workspace, query, case_ids=case_ids, filters=filters, limit=limit)
+    with ctx.workspace.action() as connection:  # who looked for what, and which items it showed them
+        ctx.workspace.record(connection, "search.performed", ctx.actor,
+                             case_id=case_ids[0] if case_ids and len(case_ids) == 1 else None, details={"query": query, "filters": filters.to_dict(), "cases": case_ids,
+                                      "results": len(hits), "items": sorted({h.item_id for h in hits})})
     if as_json:
         _echo_json([hit.to_dict() for hit in hits])
         return
