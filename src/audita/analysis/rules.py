@@ -164,6 +164,8 @@ class RuleSet:
     hard_negatives: tuple[HardNegative, ...]
     negation_before: frozenset[str]
     negation_after: tuple[tuple[str, ...], ...]
+    negation_ignore: tuple[tuple[frozenset[str], ...], ...] = ()
+    negation_bridge: frozenset[str] = frozenset()
 
     @property
     def effective_sha256(self) -> str:
@@ -268,6 +270,8 @@ def parse_rules(data: dict[str, Any], raw: bytes, glossary: Glossary) -> RuleSet
     negation = data.get("negation", {})
     before = frozenset(clean(w) for w in negation.get("before", []))
     after = tuple(tuple(clean(t.text) for t in tokens(p)) for p in negation.get("after", []))
+    ignore = tuple(_phrase(p) for p in negation.get("ignore", []) if p.strip())
+    bridge = frozenset(f for w in negation.get("bridge", []) for f in rule_forms(w))
     compiler = _Compiler(data, glossary, before)
     categories = dict(data["categories"])
     rules: list[Rule] = []
@@ -309,7 +313,7 @@ def parse_rules(data: dict[str, Any], raw: bytes, glossary: Glossary) -> RuleSet
             _scope(item.get("scope", "sentence"), item["id"], ("clause", "sentence", "transmission")),
             item.get("note", "")))
     return RuleSet(hashlib.sha256(raw).hexdigest(), glossary.sha256, categories, tuple(rules), tuple(negatives),
-                   before, after)
+                   before, after, ignore, bridge)
 
 
 @lru_cache(maxsize=1)
@@ -427,6 +431,26 @@ def find_pattern(pattern: Pattern, any_order: bool, gap: int, segment: SegmentTo
     return found
 
 
+_INFINITIVE_ENDINGS = ("ть", "ти", "ться", "тися", "тись", "чь")
+
+
+def _intensifier(ruleset: RuleSet, toks: Sequence[Tok], i: int) -> bool:
+    """A negation that belongs to an intensifier («не жалеть», «не разбираясь»), not to the order."""
+    for phrase in ruleset.negation_ignore:
+        n = len(phrase)
+        if i + n <= len(toks) and all(phrase[k] & toks[i + k].forms for k in range(n)):
+            return True
+    return False
+
+
+def _own_verb(ruleset: RuleSet, tok: Tok) -> bool:
+    """A verb of its own between a negation and the match («не продавать, пусть голодают»): the
+    negation belongs to that verb. Auxiliaries («не надо», «не будем», «не стоит») pass it on."""
+    if tok.forms & ruleset.negation_bridge or not _CYRILLIC.search(tok.lower):
+        return False
+    return any(not f.startswith("!") and f.endswith(_INFINITIVE_ENDINGS) for f in tok.forms)
+
+
 def _negated(ruleset: RuleSet, pattern: Pattern, spans: tuple[tuple[int, int], ...], segment: SegmentTokens) -> bool:
     toks = segment.toks
     clause = segment.units["clause"]
@@ -436,10 +460,11 @@ def _negated(ruleset: RuleSet, pattern: Pattern, spans: tuple[tuple[int, int], .
 
     def is_negation(i: int, same_clause_as: int | None) -> bool:
         return (0 <= i < len(toks) and i not in covered and toks[i].lower in negators
-                and (same_clause_as is None or clause[i] == clause[same_clause_as]))
+                and (same_clause_as is None or clause[i] == clause[same_clause_as])
+                and not _intensifier(ruleset, toks, i))
 
     # before the match (same clause), right before a later matched word, or between matched words
-    if any(is_negation(i, first) for i in range(first - 2, first)):
+    if is_negation(first - 1, first) or (is_negation(first - 2, first) and not _own_verb(ruleset, toks[first - 1])):
         return True
     if any(is_negation(a - 1, a) for a, _ in spans[1:]) or any(is_negation(i, None) for i in range(first, last)):
         return True
