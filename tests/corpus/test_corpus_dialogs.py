@@ -2,14 +2,16 @@ from collections import Counter
 
 import pytest
 
+from audita.corpus.audio import tts_text
 from audita.corpus.dialogs import CATEGORIES, DialogError, load_dialogs, parse_dialog
 
 
-def test_packaged_dialogs_are_valid_and_split_about_a_third_heldout():
+def test_packaged_dialogs_are_valid_and_dev_stays_frozen():
     dialogs = load_dialogs("all")
-    assert len(dialogs) >= 20
+    assert len(dialogs) >= 44
     splits = Counter(d.split for d in dialogs)
-    assert 0.25 <= splits["heldout"] / len(dialogs) <= 0.4
+    assert splits["dev"] == 13  # corpus/dev is rendered from these: new scripts go to heldout
+    assert splits["heldout"] >= 31
     assert {d.channel for d in dialogs} == {"radio", "phone"}
     for dialog in dialogs:
         for t in dialog.transmissions:
@@ -30,6 +32,26 @@ def test_dev_split_covers_every_category_and_has_hard_negatives():
     texts = " ".join(t.text for d in negatives for t in d.transmissions)
     for marker in ("двухсотый", "Работаем по позициям", "накормили"):
         assert marker in texts
+
+
+def test_heldout_split_covers_every_category_and_has_hard_negatives():
+    heldout = load_dialogs("heldout")
+    counts = Counter(s.category for d in heldout for t in d.transmissions for s in t.indicators)
+    assert set(counts) == set(CATEGORIES)
+    assert min(counts.values()) >= 3
+    negatives = [d for d in heldout if not any(t.indicators for t in d.transmissions)]
+    assert len(negatives) >= 10
+
+
+def test_scripts_are_speakable_by_the_russian_festival_voice():
+    # festvox-ru writes an empty file for letters outside Russian (Ukrainian і/ї/є/ґ): tts_text respells them
+    letters = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    allowed = set(letters + letters.upper() + " .,!?-—–:;«»\"()")
+    for dialog in load_dialogs("all"):
+        for t in dialog.transmissions:
+            assert set(tts_text(t.text)) <= allowed, (dialog.dialog_id, set(tts_text(t.text)) - allowed)
+    assert tts_text("Кінець зв'язку, її є ґанок") == "Кинець звъязку, йийи е ганок"
+    assert tts_text("Пленных не брать.") == "Пленных не брать."
 
 
 def test_split_filter():

@@ -49,6 +49,20 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
+# festvox-ru has letter-to-sound rules for Russian letters only: a Ukrainian і/ї/є/ґ (or an apostrophe)
+# makes text2wave write an empty file. Ukrainian and surzhyk scripts are spoken in their nearest Russian
+# spelling; the script text (and so the ground truth) is unchanged. Russian text passes through as it is.
+_TTS_RESPELL = str.maketrans({
+    "і": "и", "І": "И", "ї": "йи", "Ї": "Йи", "є": "е", "Є": "Е", "ґ": "г", "Ґ": "Г",
+    "'": "ъ", "ʼ": "ъ", "’": "ъ",
+})
+
+
+def tts_text(text: str) -> str:
+    """The spelling handed to festival's Russian voice (Ukrainian letters respelt, see above)."""
+    return text.translate(_TTS_RESPELL)
+
+
 def synthesize(text: str, *, pitch_cents: int, tempo: float, tilt_db: float) -> np.ndarray:
     """Speak `text` with festival's Russian voice, then shift it into a pseudo-speaker with sox.
 
@@ -58,7 +72,7 @@ def synthesize(text: str, *, pitch_cents: int, tempo: float, tilt_db: float) -> 
         txt = Path(tmp) / "t.txt"
         raw = Path(tmp) / "raw.wav"
         shifted = Path(tmp) / "spk.wav"
-        txt.write_text(text + "\n", encoding="utf-8")
+        txt.write_text(tts_text(text) + "\n", encoding="utf-8")
         _run(["text2wave", "-eval", f"({FESTIVAL_VOICE})", str(txt), "-o", str(raw)])
         effects = ["pitch", str(pitch_cents), "tempo", "-s", f"{tempo:.3f}"]
         if tilt_db:
