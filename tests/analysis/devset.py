@@ -297,6 +297,132 @@ NEGATIVE: list[tuple[str, str]] = [
 ]
 
 
+# ---- probe: written after the first round of rule changes, measured once before any further change
+# (an honest out-of-sample estimate for the first round; see docs/analysis.md)
+PROBE_POSITIVE: list[tuple[str, str, str, str]] = [
+    ("killing_hors_de_combat", "ru", "ну мы их построили у стенки и всё", "стенки"),
+    ("killing_hors_de_combat", "ru", "Пленный пытался бежать, пришлось его убрать.", "убрать"),
+    ("killing_hors_de_combat", "ru", "с поднятыми руками выходили а их косили из пулемета", "косили"),
+    ("killing_hors_de_combat", "ru", "Того контуженого пленного пристрелили, чтоб не мучился.", "пристрелили"),
+    ("killing_hors_de_combat", "uk", "Полонених нам не треба, валіть їх.", "валіть"),
+    ("killing_hors_de_combat", "uk", "хлопці тих що здалися постріляли", "постріляли"),
+    ("killing_hors_de_combat", "en", "Russian soldiers shot the surrendering Ukrainian troops at point-blank range.", "shot"),
+    ("killing_hors_de_combat", "ru", "Обоих пленных обнулить и в посадку.", "обнулить"),
+    ("attack_on_civilians", "ru", "там дед на огороде копается снимай его", "снимай"),
+    ("attack_on_civilians", "ru", "По толпе у гуманитарки вжарь.", "толпе"),
+    ("attack_on_civilians", "ru", "Всех, кто в машинах, валите без разбора.", "валите"),
+    ("attack_on_civilians", "ru", "женщина с коляской бежит стреляй", "стреляй"),
+    ("attack_on_civilians", "uk", "По мирних б'ють з танка прямою наводкою.", "мирних"),
+    ("attack_on_civilians", "en", "He ordered them to open fire on the cars full of refugees.", "fire"),
+    ("attack_on_civilians", "ru", "Мирных накрыли кассетами возле магазина.", "Мирных"),
+    ("attack_on_civilians", "ru", "птичка скинула гранату на бабку с козой", "скинула"),
+    ("attack_on_protected_objects", "ru", "По больнице три прилёта, всё как заказывали.", "больнице"),
+    ("attack_on_protected_objects", "ru", "школу в каменке сровняли", "сровняли"),
+    ("attack_on_protected_objects", "ru", "Долбите по жилухе.", "жилухе"),
+    ("attack_on_protected_objects", "ru", "Церковь накрыли градом ещё утром.", "Церковь"),
+    ("attack_on_protected_objects", "uk", "бомбили пологовий будинок", "пологовий"),
+    ("attack_on_protected_objects", "en", "They fired rockets into apartment buildings.", "apartment"),
+    ("attack_on_protected_objects", "ru", "По детсаду отработали, как приказано.", "детсаду"),
+    ("attack_on_protected_objects", "ru", "дай по высоткам пару залпов", "высоткам"),
+    ("torture_inhuman_treatment", "ru", "Пленному зубы плоскогубцами рвали.", "рвали"),
+    ("torture_inhuman_treatment", "ru", "задержанного держали в наручниках сутки и пиздили", "пиздили"),
+    ("torture_inhuman_treatment", "ru", "Ему ток подавали на уши.", "ток"),
+    ("torture_inhuman_treatment", "ru", "Пленных заставляли ползать и лаять.", "ползать"),
+    ("torture_inhuman_treatment", "uk", "Полоненому ламали пальці.", "ламали"),
+    ("torture_inhuman_treatment", "en", "Detainees were subjected to mock executions and beatings.", "mock"),
+    ("torture_inhuman_treatment", "ru", "языка подвесили на дыбу и всю ночь кололи", "подвесили"),
+    ("torture_inhuman_treatment", "ru", "Мешок на голову, руки скотчем, и прикладом по рёбрам.", "прикладом"),
+    ("sexual_violence", "ru", "С бабой этой по очереди развлекались.", "развлекались"),
+    ("sexual_violence", "ru", "девчонку затащили в машину и изнасиловали", "изнасиловали"),
+    ("sexual_violence", "ru", "Мы её по кругу пускали.", "кругу"),
+    ("sexual_violence", "uk", "Солдати ґвалтували матір на очах у дитини.", "ґвалтували"),
+    ("sexual_violence", "en", "Prosecutors say the soldier raped a woman after killing her husband.", "raped"),
+    ("sexual_violence", "ru", "местную девку отымели", "отымели"),
+    ("sexual_violence", "ru", "К хозяйке полезли ночью вдвоём, она кричала.", "полезли"),
+    ("sexual_violence", "ru", "тут пацаны девок насилуют по подвалам", "насилуют"),
+    ("pillage", "ru", "Вынесли с хаты всё, даже люстру.", "Вынесли"),
+    ("pillage", "ru", "мародёрим потихоньку командир не против", "мародёрим"),
+    ("pillage", "ru", "У бабки корову забрали, на мясо.", "забрали"),
+    ("pillage", "ru", "По квартирам лазим, деньги ищем.", "квартирам"),
+    ("pillage", "uk", "Забрали з магазину все, що було.", "Забрали"),
+    ("pillage", "en", "They stole everything from the houses, even the toilets.", "stole"),
+    ("pillage", "ru", "тачку у местного отжал на ней теперь гоняю", "отжал"),
+    ("pillage", "ru", "С дач натаскали инструмент и генераторы.", "натаскали"),
+    ("deportation_confinement", "ru", "Мужиков с села вывезли в Курск, на фильтр.", "вывезли"),
+    ("deportation_confinement", "ru", "детей из интерната забрали в россию на усыновление", "усыновление"),
+    ("deportation_confinement", "ru", "Местных держим в подвале комендатуры, человек тридцать.", "держим"),
+    ("deportation_confinement", "ru", "Всех на фильтрацию, кто не пройдёт — в Оленовку.", "фильтрацию"),
+    ("deportation_confinement", "uk", "людей тримали в спортзалі місяць", "тримали"),
+    ("deportation_confinement", "en", "Civilians were forcibly deported to Russia.", "deported"),
+    ("deportation_confinement", "ru", "Жителей силой погрузили в автобусы и вывезли в Ростов.", "погрузили"),
+    ("deportation_confinement", "ru", "учительницу забрали на подвал за украинский язык", "подвал"),
+    ("human_shields", "ru", "Технику поставили во дворах между жилыми домами.", "Технику"),
+    ("human_shields", "ru", "пусть бабки у бэхи стоят хохлы не будут стрелять", "бабки"),
+    ("human_shields", "ru", "Используем мирных как прикрытие.", "прикрытие"),
+    ("human_shields", "ru", "Стреляем из-за спин гражданских.", "спин"),
+    ("human_shields", "uk", "Ставлять гармати біля шкіл та лікарень.", "гармати"),
+    ("human_shields", "en", "They hid their artillery among apartment blocks full of civilians.", "artillery"),
+    ("human_shields", "ru", "Гоните пленных и местных перед собой по минному полю.", "перед"),
+    ("human_shields", "ru", "в школе сидим с людьми по нам не работают", "людьми"),
+    ("starvation", "ru", "Хлеб в Изюм не завозить до особого.", "Хлеб"),
+    ("starvation", "ru", "гуманитарку сжечь нахрен", "гуманитарку"),
+    ("starvation", "ru", "Воду и свет городу отрубить, пусть сидят.", "отрубить"),
+    ("starvation", "uk", "Не пропускати продукти в місто.", "продукти"),
+    ("starvation", "en", "The blockade was meant to starve the population.", "starve"),
+    ("starvation", "ru", "пусть передохнут с голоду в своём мариуполе", "голоду"),
+    ("starvation", "ru", "Гумконвой завернули, водителей отправили назад.", "завернули"),
+    ("starvation", "ru", "Элеватор взорвать, чтоб им жрать нечего было.", "Элеватор"),
+    ("concealment", "ru", "трупы в яму и засыпать быстро", "трупы"),
+    ("concealment", "ru", "Тела вывезти и сжечь, чтоб никто не нашёл.", "сжечь"),
+    ("concealment", "ru", "Машину с телами в реку.", "телами"),
+    ("concealment", "ru", "Гильзы собрать, следы замести.", "следы"),
+    ("concealment", "uk", "тіла закопали в лісосмузі", "закопали"),
+    ("concealment", "en", "The soldiers dug a pit and buried the bodies.", "buried"),
+    ("concealment", "ru", "Никто не должен знать, что было в подвале.", "знать"),
+    ("concealment", "ru", "жмуров в воронку скинули и присыпали", "скинули"),
+]
+
+PROBE_ALSO: dict[str, frozenset[str]] = {
+    "Мирных накрыли кассетами возле магазина.": frozenset({"attack_on_protected_objects"}),
+    "Prosecutors say the soldier raped a woman after killing her husband.": frozenset({"attack_on_civilians"}),
+    "Гоните пленных и местных перед собой по минному полю.": frozenset({"torture_inhuman_treatment"}),
+    "в школе сидим с людьми по нам не работают": frozenset({"deportation_confinement"}),
+    "Никто не должен знать, что было в подвале.": frozenset({"torture_inhuman_treatment"}),
+    "учительницу забрали на подвал за украинский язык": frozenset({"torture_inhuman_treatment"}),
+}
+
+PROBE_NEGATIVE: list[tuple[str, str]] = [
+    ("ru", "Накрыли их миномётный расчёт у фермы."),
+    ("ru", "По их опорнику в школе работаем, там пулемёт."),
+    ("ru", "Двое наших двухсотых, тела в морге."),
+    ("ru", "Трёхсотых вывезли, один тяжёлый."),
+    ("ru", "Пленного перевязали, везём в тыл."),
+    ("ru", "Пленных обменяли, все живы."),
+    ("ru", "Мирных вывезли по коридору в Запорожье."),
+    ("ru", "Гуманитарку привезли в посёлок, раздали людям."),
+    ("ru", "Бабушек из подвала эвакуировали волонтёры."),
+    ("ru", "Я по гражданским работать не стану."),
+    ("ru", "Нас обвиняют в мародёрстве, а мы ничего не трогали."),
+    ("ru", "Трофейную бэху отремонтировали."),
+    ("ru", "Затрофеили два миномёта и ящик гранат."),
+    ("ru", "В подвале сидим, ждём, пока арта утихнет."),
+    ("ru", "Наших пацанов похоронили у дороги."),
+    ("ru", "Фильтр топливный забился."),
+    ("ru", "Дрон сбросил гранату на их окоп."),
+    ("ru", "Отработали по их технике в посадке."),
+    ("ru", "Воды нет, еды нет, нам ничего не привозят."),
+    ("ru", "Раненого пленного отправили в госпиталь."),
+    ("ru", "Гражданским помогли, дали воды и хлеба."),
+    ("ru", "Мирные живут в подвале школы, мы им носим еду."),
+    ("ru", "Ставим танк в посадке, подальше от села."),
+    ("ru", "Снайпер ихний сидит в больнице, отрабатываем по окну."),
+    ("ru", "Колонну с гуманитаркой пропустили на блокпосту."),
+    ("uk", "Полонених нагодували і передали на обмін."),
+    ("en", "We evacuated the families before the shelling started."),
+    ("en", "The enemy shelled our positions near the school."),
+]
+
+
 @dataclass
 class CategoryScore:
     tp: int = 0  # flags of the category on a positive of that category (or its ALSO)
@@ -319,12 +445,14 @@ def categories() -> list[str]:
     return sorted({c for c, _, _, _ in POSITIVE})
 
 
-def score(flags_of: Callable[[str, str], Iterable[Any]]) -> dict[str, CategoryScore]:
-    """Precision and recall per category (and ``all``); ``flags_of(text, language)`` gives the flags."""
+def score(flags_of: Callable[[str, str], Iterable[Any]], *, probe: bool = False) -> dict[str, CategoryScore]:
+    """Precision and recall per category (and ``all``); ``flags_of(text, language)`` gives the flags.
+    ``probe``: score the probe lists instead of the main ones."""
+    positive, negative, also = (PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_ALSO) if probe else (POSITIVE, NEGATIVE, ALSO)
     result = {c: CategoryScore() for c in categories()}
-    for category, language, text, word in POSITIVE:
+    for category, language, text, word in positive:
         flags = list(flags_of(text, language))
-        allowed = {category} | ALSO.get(text, frozenset())
+        allowed = {category} | also.get(text, frozenset())
         result[category].total += 1
         if any(f.category == category and word in f.quote for f in flags):
             result[category].found += 1
@@ -337,7 +465,7 @@ def score(flags_of: Callable[[str, str], Iterable[Any]]) -> dict[str, CategorySc
             else:
                 counts.fp += 1
                 counts.false.append(text)
-    for language, text in NEGATIVE:
+    for language, text in negative:
         for flag in flags_of(text, language):
             counts = result.setdefault(flag.category, CategoryScore())
             counts.fp += 1
