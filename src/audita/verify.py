@@ -24,9 +24,6 @@ from audita.store.schema import acquisitions, blobs, cases, custody_entries, der
 from audita.workspace import Workspace
 
 Severity = Literal["error", "warning"]
-DERIVATION_ACTIONS = ("item.processed", "item.edited", "item.reviewed")
-
-
 @dataclass(frozen=True)
 class Problem:
     severity: Severity
@@ -185,8 +182,10 @@ def _check_items_logged(connection: Connection, case_id: str | None, problems: l
 def _check_derivations(connection: Connection, case_id: str | None, problems: list[Problem]) -> None:
     """Each derivation's output must hash to what was recorded, and to what its custody entry says."""
     logged: dict[str, str] = {}
+    # Any action may record a derivation (item.processed, transcript.edited, speaker.labelled,
+    # review.signed_off, flag.reviewed, ...): the entry is found by the derivation id it names.
     for row in connection.execute(
-        select(custody_entries.c.entry_json).where(custody_entries.c.action.in_(DERIVATION_ACTIONS))
+        select(custody_entries.c.entry_json).where(custody_entries.c.entry_json.like('%"derivation_id"%'))
     ).all():
         details = json.loads(row.entry_json).get("details", {})
         if details.get("derivation_id"):
