@@ -11,16 +11,30 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from audita import __version__
 from audita.config import Settings, default_actor
 from audita.errors import AuditaError
+from audita.logsafe import for_terminal, json_details, json_line_safe
 from audita.workspace import Workspace
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def shown(value: object) -> Text:
+    """A stored or user-supplied value for a table cell: control characters (newlines, ANSI escape
+    sequences, bidi overrides) escaped, never read as Rich markup."""
+    return Text(for_terminal("" if value is None else value))
+
+
+def marked(value: object) -> str:
+    """The same, for an f-string printed with markup on."""
+    return escape(for_terminal(value))
 
 
 @dataclass
@@ -48,7 +62,7 @@ def progress_bar(description: str) -> Iterator[callable]:
         task = progress.add_task(description, total=None, label="")
 
         def update(done: int, total: int, label: str) -> None:
-            progress.update(task, completed=done, total=total, label=label[-60:])
+            progress.update(task, completed=done, total=total, label=marked(label[-60:]))
 
         yield update
 
@@ -85,7 +99,7 @@ def case_create(ctx: Context, name: str, description: str) -> None:
     from audita.cases import create_case
 
     created = create_case(ctx.workspace, name, actor=ctx.actor, description=description)
-    console.print(f"created case {created.name!r} ({created.id})")
+    console.print(f"created case {marked(repr(created.name))} ({created.id})", highlight=False)
 
 
 @case.command("list")
@@ -95,7 +109,7 @@ def case_list(ctx: Context) -> None:
 
     table = Table("name", "items", "created", "by", "id")
     for c in list_cases(ctx.workspace):
-        table.add_row(c.name, str(c.item_count), c.created_at, c.created_by, c.id)
+        table.add_row(shown(c.name), str(c.item_count), c.created_at, shown(c.created_by), c.id)
     console.print(table)
 
 
@@ -121,9 +135,10 @@ def ingest(ctx: Context, case_name: str, manifest: Path | None, accept_damaged: 
         style = _STATUS_STYLE[outcome.status]
         sha = f" {outcome.sha256[:12]}" if outcome.sha256 else ""
         detail = f": {outcome.message}" if outcome.message else ""
-        console.print(f"[{style}]{outcome.status:9}[/]{sha} {outcome.source}{detail}", highlight=False, markup=True)
+        console.print(f"[{style}]{outcome.status:9}[/]{sha} {marked(outcome.source)}{marked(detail)}", highlight=False,
+                      markup=True)
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("ingested", "duplicate", "already", "skipped", "rejected"))
-    console.print(f"case {report.case_name!r}: {counts}")
+    console.print(f"case {marked(repr(report.case_name))}: {counts}", highlight=False)
     if not report.ok:
         sys.exit(1)
 
@@ -138,7 +153,7 @@ def list_items(ctx: Context, case_name: str) -> None:
     table = Table("id", "kind", "name", "duration", "format", "sha256")
     for item in query(ctx.workspace, case_name):
         duration = f"{item.duration:.1f} s" if item.duration is not None else ""
-        table.add_row(item.id, item.kind, item.display_name, duration, item.format or "", item.sha256[:16])
+        table.add_row(item.id, item.kind, shown(item.display_name), duration, shown(item.format or ""), item.sha256[:16])
     console.print(table)
 
 
@@ -154,10 +169,11 @@ def show(ctx: Context, item_id: str, as_json: bool) -> None:
         item_id = resolve_item_id(connection, item_id)
 
     detail = view_item(ctx.workspace, item_id, actor=ctx.actor)
+    text = json_line_safe(json.dumps(detail, indent=2, ensure_ascii=False))
     if as_json:
-        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        click.echo(text)
         return
-    console.print_json(json.dumps(detail, ensure_ascii=False))
+    console.print(Text(text))
 
 
 @cli.command()
@@ -175,8 +191,8 @@ def log(ctx: Context, case_name: str | None, limit: int) -> None:
         head = latest_head(connection)
     table = Table("seq", "time", "actor", "action", "item", "details")
     for e in rows:
-        details = json.dumps(e.details, ensure_ascii=False)
-        table.add_row(str(e.seq), e.created_at, e.actor, e.action, e.item_id or "", details[:80])
+        details = json_details(e.details)
+        table.add_row(str(e.seq), e.created_at, shown(e.actor), shown(e.action), e.item_id or "", shown(details[:80]))
     console.print(table)
     if head:
         console.print(f"signed tree head: size {head.tree_size}, root {head.root_hash}, key {head.key_id[:16]}")
@@ -193,7 +209,8 @@ def verify(ctx: Context, case_name: str | None) -> None:
         report = verify_store(ctx.workspace, case=case_name, progress=update)
     for problem in report.problems:
         style = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{style}]{problem.severity.upper()}[/] {problem.subject}: {problem.message}", highlight=False)
+        console.print(f"[{style}]{problem.severity.upper()}[/] {marked(problem.subject)}: {marked(problem.message)}",
+                      highlight=False)
     verdict = "[green]OK[/]" if report.ok else f"[red]FAILED[/] ({len(report.errors)} problems)"
     console.print(
         f"verify {verdict}: {report.blobs_checked} blobs re-hashed, {report.entries_checked} log entries, "
@@ -240,7 +257,7 @@ def export_command(
         console.print(f"redacted items: {', '.join(result.redacted_items)}; originals withheld: "
                       f"{', '.join(result.originals_withheld) or 'none'}", highlight=False)
     for warning in result.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {marked(warning)}", highlight=False)
 
 
 @cli.command("verify-package")
@@ -251,7 +268,7 @@ def verify_package_command(path: Path) -> None:
 
     failures = verify_package_path(path)
     for failure in failures:
-        console.print(f"[red]FAIL[/] {failure}", highlight=False)
+        console.print(f"[red]FAIL[/] {marked(failure)}", highlight=False)
     if failures:
         console.print(f"package NOT verified: {len(failures)} problem(s)")
         sys.exit(1)
@@ -313,5 +330,5 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(130)
     except AuditaError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {marked(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)

@@ -41,6 +41,7 @@ from audita.custody.merkle import inclusion_proof
 from audita.derived import history
 from audita.errors import AuditaError, BadInput
 from audita.faults import checkpoint
+from audita.logsafe import json_line_safe
 from audita.export.audio import DecodedAudio, decode_for_export, wav_bytes
 from audita.export.fonts import FontSet, report_fonts
 from audita.export.contents import analysis_json, history_json, recording_texts, speakers_json
@@ -583,10 +584,13 @@ class _Builder:
                 note = {"index": int(row.seq), "leaf_hash": row.leaf_hash, "action": entry.get("action"),
                         "withheld": "contains a redacted term"}
                 withheld.append(note)
-                lines.append(json.dumps({**note, "inclusion_proof": proof}, ensure_ascii=False))
+                lines.append(json_line_safe(json.dumps({**note, "inclusion_proof": proof}, ensure_ascii=False)))
                 continue
-            lines.append(json.dumps({"index": int(row.seq), "leaf_hash": row.leaf_hash, "entry": row.entry_json,
-                                     "inclusion_proof": proof}, ensure_ascii=False))
+            # U+2028/U+2029/U+0085 in an entry (a file name, a note) would end a line for
+            # str.splitlines and many viewers: written as \u escapes, the same JSON value.
+            lines.append(json_line_safe(json.dumps({"index": int(row.seq), "leaf_hash": row.leaf_hash,
+                                                    "entry": row.entry_json, "inclusion_proof": proof},
+                                                   ensure_ascii=False)))
         (self.root / "custody").mkdir(exist_ok=True)
         (self.root / "custody" / "entries.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         _write_json(self.root / "custody" / "tree_head.json", {

@@ -192,7 +192,9 @@ def _verify_custody(root: str, public_key: bytes) -> tuple[list[str], set]:
     recorded: set = set()
     try:
         head = json.load(open(os.path.join(root, "custody", "tree_head.json"), encoding="utf-8"))
-        lines = open(os.path.join(root, "custody", "entries.jsonl"), encoding="utf-8").read().splitlines()
+        # one entry per "\n" (not splitlines: U+2028 and friends inside an entry are not line ends)
+        lines = [line for line in open(os.path.join(root, "custody", "entries.jsonl"), encoding="utf-8",
+                                       newline="").read().split("\n") if line.strip()]
     except (OSError, ValueError) as exc:
         return [f"custody: unreadable ({exc})"], recorded
     message = STH_CONTEXT + _canonical({

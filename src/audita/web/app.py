@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from audita.errors import AuditaError, BadInput, NotFound
+from audita.logsafe import kv
 from audita.review.errors import ReviewError, SignOffRefused, StaleVersion
 from audita.review.flags import FlagReviewUnavailable
 from audita.web.access import Forbidden, Hidden
@@ -90,7 +91,7 @@ class SecurityHeaders:
         try:
             await self.app(scope, receive, sending)
         except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception("unhandled error %s", kv(method=scope.get("method", ""), path=scope.get("path", "")))
             if not started:
                 await _plain(sending, 500, GENERIC[500])
 

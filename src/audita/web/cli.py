@@ -35,6 +35,7 @@ def serve_command(ctx: Context, host: str, port: int, certfile: Path | None, key
     """Start the web workbench."""
     import uvicorn
 
+    from audita.logsafe import uvicorn_log_config
     from audita.web.app import create_app
     from audita.web.options import WebOptions
 
@@ -47,7 +48,7 @@ def serve_command(ctx: Context, host: str, port: int, certfile: Path | None, key
     console.print(f"Audita workbench on {scheme}://{host}:{port}/ (store {ctx.workspace.settings.home})")
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
                 ssl_keyfile=str(keyfile) if keyfile else None, server_header=False, proxy_headers=False,
-                log_level="info")
+                log_level="info", log_config=uvicorn_log_config("info"))  # request lines and errors escaped
 
 
 @click.group("user")

@@ -67,13 +67,20 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     found, reason = await run_in_threadpool(_log_in, request, username, password)
     if found is None:
         await run_in_threadpool(audit, request, None, "web.login_failed", actor="anonymous",
-                                details={"username": username[:100], "reason": reason})
+                                details={"username": username[:100], "reason": reason,
+                                         "user_agent": _user_agent(request)})
         return _login_page(request, target, "Wrong user name or password.", status=401)
     token = await run_in_threadpool(_start, request, found)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE_NAME, token, **COOKIE)
     response.delete_cookie(LOGIN_COOKIE_NAME, **COOKIE)
     return response
+
+
+def _user_agent(request: Request) -> str:
+    """The client's User-Agent as sent (cut to 300 characters): it only ever goes into the JSON
+    details of a custody entry, where every character is kept and encoded."""
+    return request.headers.get("user-agent", "")[:300]
 
 
 def _start(request: Request, found: User) -> str:
@@ -84,7 +91,8 @@ def _start(request: Request, found: User) -> str:
         replaced = bool(presented) and end_session(connection, token_hash(presented), now)
         token, _ = start_session(connection, found, now)
         web.workspace.record(connection, "web.login", found.actor, details={
-            "via": "web", "user_id": found.id, "role": found.role, "replaced_session": replaced})
+            "via": "web", "user_id": found.id, "role": found.role, "replaced_session": replaced,
+            "user_agent": _user_agent(request)})
     request.scope["audita_session"] = None
     return token
 

@@ -99,7 +99,8 @@ def case_log(request: Request, case_id: str, me: Session = Depends(user)) -> Res
 def _safe_filename(raw: str) -> str:
     """One path component from a client-supplied name: no folders, no control characters."""
     name = unicodedata.normalize("NFC", unquote(raw or "")).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C" and unicodedata.category(ch) not in ("Zl", "Zp"))
+    name = name.strip().lstrip(".")
     return name[:200] or "upload.bin"
 
 
