@@ -17,8 +17,6 @@ ANALYSIS = {"schema": "audita.analysis/1", "entities": [], "glossary_hits": [],
 
 
 def test_decisions_through_the_analysis_package(workspace, transcribed):
-    if not flag_review.available():
-        pytest.skip("audita.analysis.review is not installed")
     with workspace.action() as connection:
         analysis = derived.record(workspace, connection, item_id=transcribed.item_id, case_id=transcribed.case_id,
                                   actor="local:pipeline", output=ANALYSIS,

@@ -15,7 +15,6 @@ from audita.review import (
     history,
     sign_off,
 )
-from audita.review import flags as flag_review
 
 pytestmark = pytest.mark.both_backends  # the store-facing paths run on SQLite and PostgreSQL
 
@@ -84,10 +83,3 @@ def test_review_cli_history_and_signoff(workspace, transcribed, settings):
     assert "approved by reviewer:i.bondar" in shown.output and "call sign" in shown.output
     with workspace.reading() as connection:
         assert entries(connection, item_id=transcribed.item_id)[-1].action == "item.viewed"
-
-
-def test_flag_review_seam_without_analysis():
-    if flag_review.available():
-        pytest.skip("audita.analysis is installed; covered by the web flag test")
-    with pytest.raises(flag_review.FlagReviewUnavailable):
-        flag_review.decide(None, analysis_id="a", flag_id="f", decision="confirmed", note="", actor="x")  # type: ignore[arg-type]

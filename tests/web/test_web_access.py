@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from testkit import tone, write_wav
 from webseed import ROLES, FakeProcessor, Seed, login, recording, user_name
 
+from audita.ingest.service import ingest_paths
 from audita.review import TransmissionChange, edit_transcript
-from audita.review import flags as flag_review
 from audita.transcripts import current_transcript
 from audita.web.app import create_app
 from audita.web.jobs import Job, JobRunner
 from audita.web.options import WebOptions
-from audita.web.processing import analysis_available
 from audita.workspace import Workspace
 
 # What each role may do: the rule the matrix checks the routes against (written independently
@@ -55,6 +55,7 @@ class World:
     job_id: str
     export_name: str
     wav: bytes
+    pair_item_id: str  # a second recording in the case
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +70,17 @@ def world(shared_store, tmp_path_factory) -> Iterator[World]:  # type: ignore[no
     name = f"{seeded.case_id}-20260101T000000Z-0badc0de.zip"
     with zipfile.ZipFile(exports / name, "w") as archive:
         archive.writestr("MANIFEST.json", "{}")
-    wav = recording(tmp_path_factory.mktemp("wav") / "upload.wav").read_bytes()
+    folder = tmp_path_factory.mktemp("wav")
+    wav = recording(folder / "upload.wav").read_bytes()
+    second = write_wav(folder / "second.wav", tone(1.5, seed=11))
+    pair_item_id = ingest_paths(workspace, seeded.case_id, [second], actor="setup:test").outcomes[0].item_id
     clients: dict[str, TestClient] = {}
     for role in ROLES:
         for member in (True, False):
             client = TestClient(app, base_url="https://testserver")
             client.headers["X-CSRF-Token"] = login(client, user_name(role, member))
             clients[user_name(role, member)] = client
-    yield World(workspace, seeded, clients, job.id, name, wav)
+    yield World(workspace, seeded, clients, job.id, name, wav, pair_item_id)
     for client in clients.values():
         client.close()
 
@@ -103,7 +107,7 @@ def _edit_form(world: World) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {case} {item} {version} {machine} {job} {export} {flag} {spare}
+    path: str  # {case} {item} {other} {version} {machine} {job} {export} {flag} {spare}
     permission: str
     scoped: bool  # lies in a case: non-members get 404
     ok: int | Callable[[], int]
@@ -114,8 +118,24 @@ class Endpoint:
         return self.ok() if callable(self.ok) else self.ok
 
 
-FLAG_OK = lambda: 303 if flag_review.available() else 501  # noqa: E731
-ANALYSIS_OK = lambda: 303 if analysis_available() else 501  # noqa: E731
+def _pair(world: World) -> dict[str, Any]:
+    """The case's recording and a second item of the same case (a document), to accept or split."""
+    return {"item_a": world.seed.item_id, "item_b": world.pair_item_id, "decision": "accepted", "note": "same call"}
+
+
+def _glossary_term(world: World) -> dict[str, Any]:
+    return {"term": f"груз {uuid.uuid4().hex[:6]}", "language": "ru", "gloss": "cargo", "category": "casualty",
+            "note": "matrix"}
+
+
+def _withdrawable(world: World) -> dict[str, Any]:
+    """A shipped term to withdraw (withdrawing twice is refused, so each call picks a fresh one)."""
+    from audita.analysis.glossary import load_glossary
+
+    with world.workspace.reading() as connection:
+        current = load_glossary(connection, world.seed.case_id)
+    entry = next(e for e in current.entries if e.source == "shipped" and e.term not in ("в расход", "приём"))
+    return {"term": entry.term, "language": entry.language, "note": "not used in this case"}
 
 ENDPOINTS = [
     Endpoint("GET", "/", "read", False, 303),
@@ -144,10 +164,15 @@ ENDPOINTS = [
     Endpoint("POST", "/items/{item}/transcript", "edit", True, 303, _edit_form),
     Endpoint("POST", "/items/{item}/speakers/rename", "edit", True, 303, lambda w: {"label": "S1", "name": "Sokol"}),
     Endpoint("POST", "/items/{item}/speakers/merge", "edit", True, 303, _two_speakers),
-    Endpoint("POST", "/items/{item}/flags/flag-001", "edit", True, FLAG_OK,
+    Endpoint("POST", "/items/{item}/flags/{flag}", "edit", True, 303,
              lambda w: {"analysis_id": w.seed.analysis_id, "decision": "confirmed", "note": "heard it"}),
     Endpoint("POST", "/items/{item}/process", "process", True, 303),
-    Endpoint("POST", "/items/{item}/analyze", "process", True, ANALYSIS_OK),
+    Endpoint("POST", "/items/{item}/analyze", "process", True, 303),
+    Endpoint("POST", "/cases/{case}/incidents/suggest", "process", True, 303),
+    Endpoint("POST", "/cases/{case}/incidents/decide", "edit", True, 303, _pair),
+    Endpoint("GET", "/cases/{case}/glossary", "read", True, 200),
+    Endpoint("POST", "/cases/{case}/glossary", "edit", True, 303, _glossary_term),
+    Endpoint("POST", "/cases/{case}/glossary/withdraw", "edit", True, 303, _withdrawable),
     Endpoint("POST", "/versions/{version}/signoff", "signoff", True, 303,
              lambda w: {"decision": "approved", "note": "checked"}),
 ]
@@ -156,7 +181,7 @@ ENDPOINTS = [
 def _url(endpoint: Endpoint, world: World, **override: str) -> str:
     values = {"case": world.seed.case_id, "item": world.seed.item_id, "version": world.seed.edit_id,
               "machine": world.seed.machine_id, "job": world.job_id, "export": world.export_name,
-              "spare": world.seed.users["spare"], **override}
+              "spare": world.seed.users["spare"], "flag": world.seed.flag_id, **override}
     return endpoint.path.format(**values)
 
 
@@ -230,7 +255,7 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
     covered = {(e.method, e.path.split("?")[0]) for e in ENDPOINTS}
     placeholders = {"{case}": "{case_id}", "{item}": "{item_id}", "{version}": "{version_id}",
                     "{machine}": "{version_id}", "{job}": "{job_id}", "{export}": "{name}", "{spare}": "{user_id}",
-                    "flag-001": "{flag_id}"}
+                    "{flag}": "{flag_id}"}
     normalised = set()
     for method, path in covered:
         for short, long in placeholders.items():
@@ -238,3 +263,18 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
         normalised.add((method, path))
     untested = routes - normalised - {("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
     assert not untested, f"routes missing from the access matrix: {sorted(untested)}"
+
+
+def test_incident_decisions_need_both_items_in_the_case(world: World) -> None:
+    analyst = world.clients["analyst-in"]
+    url = f"/cases/{world.seed.case_id}/incidents/decide"
+    foreign = analyst.post(url, data={"item_a": world.seed.item_id, "item_b": world.seed.other_item_id,
+                                      "decision": "accepted"}, follow_redirects=False)
+    assert foreign.status_code == 404  # an item of a case this analyst cannot see
+    admin = world.clients["admin-in"]  # sees both cases, but the pair must lie in the case named
+    assert admin.post(url, data={"item_a": world.seed.item_id, "item_b": world.seed.other_item_id,
+                                 "decision": "accepted"}, follow_redirects=False).status_code == 404
+    assert analyst.post(url, data={"item_a": world.seed.item_id, "item_b": secrets.token_hex(16),
+                                   "decision": "split"}, follow_redirects=False).status_code == 404
+    assert analyst.post(url, data={"item_a": world.seed.item_id, "item_b": world.pair_item_id,
+                                   "decision": "merge"}, follow_redirects=False).status_code == 400

@@ -1,7 +1,8 @@
 """The core flows in a real headless Chromium (Debian's, driven by Playwright) against a live
 server: login, case, recording, seek by clicking a word, correction, second-person sign-off,
-non-member 404, drag-and-drop upload with processing progress. Screenshots are kept under
-test-artifacts/screenshots/."""
+non-member 404, drag-and-drop upload with processing progress, and the real analysis's output on
+the recording (flag and gloss on the words), search and following a hit to the recording's moment
+and to a document's paragraph. Screenshots are kept under test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Live:
     seed: object
     workspace: object
     app: object
+    document_id: str
 
 
 HISTORY_URL = re.compile(r".*/items/[0-9a-f]{32}/history#v-[0-9a-f]{32}$")
@@ -59,9 +61,16 @@ def live(tmp_path_factory) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     from audita.web.jobs import JobRunner
     from audita.workspace import Workspace
 
+    from audita.ingest.documents import document_metadata, ingest_document
+
     home = tmp_path_factory.mktemp("browser")
     workspace = Workspace.open(Settings(home=home / "home"))
     seeded = seed(workspace, home / "incoming")
+    report = home / "report.txt"
+    report.write_text("Колонна вышла к мосту утром.\n\nПо рации приказали: пленных не брать, всех в расход.\n",
+                      encoding="utf-8")
+    document = ingest_document(workspace, "Popasna 2022", report, actor="setup:test", metadata=document_metadata(
+        "https://example.org/report", "2022-04-13T09:00:00+03:00", title="Report"))
     jobs = JobRunner()
     app = create_app(workspace, processor=FakeProcessor(), jobs=jobs)
     port = _free_port()
@@ -73,7 +82,7 @@ def live(tmp_path_factory) -> Iterator[Live]:  # type: ignore[no-untyped-def]
         time.sleep(0.05)
     assert server.started, "the server did not start"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    yield Live(f"http://127.0.0.1:{port}", seeded, workspace, app)
+    yield Live(f"http://127.0.0.1:{port}", seeded, workspace, app, document.item_id)
     server.should_exit = True
     thread.join(10)
     jobs.shutdown()
@@ -166,7 +175,7 @@ def test_login_case_recording_and_seek_by_word(page_for, live):
     flagged = user.page.locator(".transcript .w.flag", has_text="Пленных")
     flagged.click()
     assert user.page.evaluate("document.getElementById('audio').currentTime") == pytest.approx(2.3, abs=0.35)
-    assert "denial of quarter" in (flagged.get_attribute("title") or "")
+    assert "killing_hors_de_combat" in (flagged.get_attribute("title") or "")
     user.page.evaluate("document.getElementById('audio').pause()")
     user.shot("05-recording-seeked")
     user.page.goto(f"{live.url}/items/{live.seed.item_id}#t=5.05")  # how search hits link to a moment
@@ -243,3 +252,55 @@ def test_drag_and_drop_upload_with_progress(page_for, live, tmp_path):
     analyst.page.wait_for_selector(".transcript .w")
     assert analyst.page.locator("#item-name").inner_text() == "перехват-0413.wav"
     assert not analyst.errors, analyst.errors
+
+
+def test_real_analysis_on_the_words_then_search_and_follow_hits(page_for, live):
+    """The seeded recording's analysis is audita.analysis's own: its flag and glosses are on the
+    words; a search by another inflection finds the recording and the document, and each hit opens
+    at its span (the recording at the word's time, the document at the paragraph)."""
+    viewer = page_for("viewer-in")
+    viewer.page.goto(f"{live.url}/items/{live.seed.item_id}")
+    viewer.page.wait_for_selector("#player[data-peaks-loaded='1200']")
+    wait_js(viewer.page, "document.getElementById('audio').readyState >= 1")
+    flagged = viewer.page.locator(".transcript .w.flag")
+    assert flagged.all_inner_texts() == ["Пленных", "не", "брать,", "всех", "в", "расход."]
+    assert viewer.page.locator("#flags .flag-card .flag-category").first.inner_text() == "killing hors de combat"
+    glossed = viewer.page.locator(".transcript .w.gloss", has_text="расход")
+    assert "Glossary: в расход" in (glossed.get_attribute("title") or "")
+    note = viewer.page.locator(".transcript .gloss-note", has_text="to execute")
+    assert note.count() == 1 and note.is_visible()
+    # the highlight is visible: the flagged word is painted differently from a plain one
+    flag_bg = viewer.page.evaluate("getComputedStyle(document.querySelector('.transcript .w.flag')).backgroundColor")
+    plain_bg = viewer.page.evaluate("getComputedStyle(document.querySelector('.transcript .w:not(.flag)')).backgroundColor")
+    assert flag_bg != plain_bg
+    glossed.click()  # click a word: the audio seeks to it
+    at = viewer.page.evaluate("document.getElementById('audio').currentTime")
+    assert at == pytest.approx(3.72, abs=0.05)
+    viewer.page.evaluate("document.getElementById('audio').pause()")
+    viewer.shot("11-real-analysis-on-words")
+
+    viewer.page.goto(f"{live.url}/search")
+    viewer.page.fill("#q", "пленный")
+    viewer.page.click("#search-go")
+    viewer.page.wait_for_selector(".hit")
+    hits = viewer.page.locator(".hit")
+    assert hits.count() >= 2 and viewer.page.locator(".hit mark", has_text="Пленных").count() >= 1
+    viewer.shot("12-search-results")
+    recording_hit = viewer.page.locator(f".hit[data-item='{live.seed.item_id}'] a.hit-link").first
+    assert re.fullmatch(rf"/items/{live.seed.item_id}#t=2\.30", recording_hit.get_attribute("href") or "")
+    recording_hit.click()
+    viewer.page.wait_for_selector("#player")
+    wait_js(viewer.page, "Math.abs(document.getElementById('audio').currentTime - 2.3) < 0.05")
+    assert viewer.page.inner_text(".w.playing") == "Пленных"
+    viewer.shot("13-search-hit-recording")
+
+    viewer.page.go_back()
+    document_hit = viewer.page.locator(f".hit[data-item='{live.document_id}'] a.hit-link").first
+    assert document_hit.get_attribute("href") == f"/items/{live.document_id}#p=1"
+    document_hit.click()
+    viewer.page.wait_for_selector("#document-text")
+    target = viewer.page.locator(":target")
+    assert target.get_attribute("id") == "p=1" and "пленных не брать" in target.inner_text()
+    assert viewer.page.locator("#document-text .flag").count() >= 1
+    viewer.shot("14-search-hit-document")
+    assert not viewer.errors, viewer.errors

@@ -1,6 +1,7 @@
 """Test data for the workbench: users of every role inside and outside a case, a recording with a
-machine transcript, an analyst's correction and an analysis (flags, entities, a glossary hit),
-and a fake speech processor. Import as `webseed` from tests/web."""
+machine transcript (hand-timed words, so that seeking can be checked to the word), an analyst's
+correction, and the real analysis of that correction (``audita.analysis.service.analyze_item``:
+flags, entities, glossary hits), and a fake speech processor. Import as `webseed` from tests/web."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from starlette.testclient import TestClient
 from testkit import write_wav
 
 from audita import derived
+from audita.analysis.pipeline import AnalysisOptions
+from audita.analysis.service import analyze_item
 from audita.cases import create_case
 from audita.derived import Provenance
 from audita.ingest.service import ingest_paths
@@ -24,6 +27,7 @@ PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "analyst", "reviewer", "viewer")
 RATE = 16000
 SETUP = "setup:test"
+FAST_ANALYSIS = AnalysisOptions(embeddings=False)  # rules, places, entities, glossary; no embedding model
 WORDS = [
     [(0.35, 0.75, " Гранит,"), (0.8, 0.9, " я"), (0.95, 1.35, " Сокал,"), (1.4, 1.85, " приём.")],
     [(2.3, 2.8, " Пленных"), (2.85, 3.0, " не"), (3.05, 3.4, " брать,"), (3.45, 3.6, " всех"), (3.62, 3.7, " в"),
@@ -53,26 +57,6 @@ def speech_doc(text0: str | None = None) -> dict:
                                                            "pipeline_version": "1"}}
 
 
-def analysis_doc() -> dict:
-    quote = "Пленных не брать, всех в расход"
-    return {
-        "schema": "audita.analysis/1",
-        "entities": [
-            {"id": "e1", "type": "callsign", "text": "Гранит", "normalized": "Гранит", "transmission": 0,
-             "char_start": 0, "char_end": 6, "start": 0.35, "end": 0.75, "place": None},
-            {"id": "e2", "type": "place", "text": "Попасную", "normalized": "Попасна", "transmission": 2,
-             "char_start": 20, "char_end": 28, "start": 5.47, "end": 5.75,
-             "place": {"name": "Popasna", "lat": 48.633, "lon": 38.383}},
-        ],
-        "flags": [{"id": "flag-001", "category": "denial of quarter", "article": "8(2)(b)(xii)",
-                   "title": "Declaring that no quarter will be given", "quote": quote, "transmission": 1,
-                   "char_start": 0, "char_end": len(quote), "start": 2.3, "end": 3.95, "confidence": 0.82,
-                   "reason": "explicit order «пленных не брать»", "rule": "pow-no-quarter-ru"}],
-        "glossary_hits": [{"term": "в расход", "gloss": "to kill (execute)", "transmission": 1, "char_start": 23,
-                           "char_end": 31}],
-    }
-
-
 def voiced(seconds: float, pitch: float) -> np.ndarray:
     t = np.arange(int(seconds * RATE)) / RATE
     return (0.3 * np.sin(2 * np.pi * pitch * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t))).astype(np.float32)
@@ -96,6 +80,7 @@ class Seed:
     machine_id: str
     edit_id: str
     analysis_id: str
+    flag_id: str  # the analysis's flag on «Пленных не брать, всех в расход»
     users: dict[str, str]  # username -> user id
 
 
@@ -132,13 +117,12 @@ def seed(workspace: Workspace, folder: Path) -> Seed:
         edit = derived.record(workspace, connection, item_id=item_id, case_id=case.id, actor="user:analyst-in",
                               provenance=Provenance("transcript.edit", machine.output_sha256, "analyst", {},
                                                     parent_id=machine.id), output=edit_doc)
-        analysis = derived.record(workspace, connection, item_id=item_id, case_id=case.id, actor="local:pipeline",
-                                  provenance=Provenance("analysis", edit.output_sha256, "audita-analysis/1", {},
-                                                        parent_id=edit.id), output=analysis_doc())
         derived.record(workspace, connection, item_id=other_item, case_id=other.id, actor="local:pipeline",
                        provenance=Provenance("transcript", "2" * 64, "audita-assemble/1", {}), output=speech_doc())
     del wav
-    return Seed(case.id, other.id, item_id, other_item, machine.id, edit.id, analysis.id, users)
+    analysis = analyze_item(workspace, item_id, actor="local:pipeline", options=FAST_ANALYSIS)
+    flag_id = next(f["id"] for f in analysis.output["flags"] if f["transmission"] == 1)
+    return Seed(case.id, other.id, item_id, other_item, machine.id, edit.id, analysis.id, flag_id, users)
 
 
 class FakeProcessor:

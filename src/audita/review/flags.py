@@ -1,42 +1,24 @@
-"""The seam to flag review, which the analysis package owns (``audita.analysis.review``).
-
-Deciding a flag is delegated to ``audita.analysis.review.decide_flag`` when that module is
-installed; without it flags can still be read (``audita.review.reading``) but not decided."""
+"""Flag decisions, which the analysis package owns (``audita.analysis.review.decide_flag``): a
+``flag.review`` derivation, child of the analysis row, with who, when and why. Reading them back
+is ``audita.review.reading.flag_decisions``."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from types import ModuleType
 from typing import Any
 
+from audita.analysis.review import decide_flag
 from audita.review.errors import ReviewError
 from audita.workspace import Workspace
 
-ANALYSIS_REVIEW = "audita.analysis.review"
-
 
 class FlagReviewUnavailable(ReviewError):
-    """audita.analysis is not installed, so flags cannot be decided here."""
-
-
-def _module() -> ModuleType | None:
-    try:
-        if importlib.util.find_spec("audita.analysis") is None or importlib.util.find_spec(ANALYSIS_REVIEW) is None:
-            return None
-    except (ImportError, ValueError):
-        return None
-    return importlib.import_module(ANALYSIS_REVIEW)
+    """Kept for callers that still handle it: flag review is part of every installation now."""
 
 
 def available() -> bool:
-    module = _module()
-    return module is not None and callable(getattr(module, "decide_flag", None))
+    """Always true: ``audita.analysis`` is part of the project (kept for older callers)."""
+    return True
 
 
 def decide(workspace: Workspace, *, analysis_id: str, flag_id: str, decision: str, note: str, actor: str) -> Any:
-    module = _module()
-    decide_flag = getattr(module, "decide_flag", None) if module is not None else None
-    if decide_flag is None:
-        raise FlagReviewUnavailable("flag review is not installed (audita.analysis is missing)")
     return decide_flag(workspace, analysis_id=analysis_id, flag_id=flag_id, decision=decision, note=note, actor=actor)

@@ -1,5 +1,8 @@
 """What the case overview shows: recordings with their review state, open flags, places on an
-offline map (an SVG of Ukraine's bounding box with a graticule, no tiles), a timeline."""
+offline map (an SVG of Ukraine's bounding box with a graticule, no tiles), a timeline.
+
+Flags and places come from the current ``analysis`` of each recording (``audita.analysis``) and,
+for documents, from their ``document.extract`` row (``audita.documents``)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from audita.derived import latest
 from audita.review.history import history
 from audita.review.reading import current_analysis, flag_decisions
 from audita.store.schema import acquisitions, items, media_facts
+from audita.web.recording import article_label
 
 # Map frame: Ukraine's bounding box, equirectangular with x scaled by cos(48°).
 LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = 22.0, 40.5, 44.0, 52.5
@@ -124,6 +129,19 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _places(entities: Any, item_id: str, item_name: str) -> list[MapPoint]:
+    """Map points for the geocoded places among ``entities`` (analysis or document extraction)."""
+    points = []
+    for entity in entities if isinstance(entities, list) else []:
+        place = entity.get("place") if isinstance(entity, dict) else None
+        if isinstance(place, dict) and _number(place.get("lat")) is not None and _number(place.get("lon")) is not None:
+            lat, lon = float(place["lat"]), float(place["lon"])
+            x, y = project(lat, lon)
+            name = str(place.get("name") or entity.get("normalized") or entity.get("text") or "")
+            points.append(MapPoint(name, lat, lon, x, y, "place", item_id, item_name))
+    return points
+
+
 def build_overview(connection: Connection, case_id: str) -> Overview:
     rows = connection.execute(select(items).where(items.c.case_id == case_id).order_by(items.c.created_at)).all()
     recordings: list[Recording] = []
@@ -142,15 +160,13 @@ def build_overview(connection: Connection, case_id: str) -> Overview:
                     continue
                 open_here += 1
                 flags.append(OpenFlag(row.id, row.display_name, str(flag.get("id")), str(flag.get("category", "")),
-                                      str(flag.get("article", "")), str(flag.get("title", "")),
+                                      article_label(str(flag.get("article", ""))), str(flag.get("title", "")),
                                       str(flag.get("quote", "")), _number(flag.get("confidence"))))
-            for entity in analysis.output.get("entities") or []:
-                place = entity.get("place") if isinstance(entity, dict) else None
-                if isinstance(place, dict) and _number(place.get("lat")) is not None and _number(place.get("lon")) is not None:
-                    lat, lon = float(place["lat"]), float(place["lon"])
-                    x, y = project(lat, lon)
-                    name = str(place.get("name") or entity.get("normalized") or entity.get("text") or "")
-                    points.append(MapPoint(name, lat, lon, x, y, "place", row.id, row.display_name))
+            points += _places(analysis.output.get("entities"), row.id, row.display_name)
+        if row.kind == "document":
+            extract = latest(connection, row.id, "document.extract")
+            if extract is not None and isinstance(extract.output, dict):
+                points += _places(extract.output.get("places"), row.id, row.display_name)
         receiver = meta.get("receiver_location")
         if isinstance(receiver, dict) and _number(receiver.get("lat")) is not None and _number(receiver.get("lon")) is not None:
             lat, lon = float(receiver["lat"]), float(receiver["lon"])

@@ -1,5 +1,6 @@
-"""Cases: the list, the overview (recordings, documents, open flags, map, timeline), the custody
-log, upload with background processing, export, search and job progress."""
+"""Cases: the list, the overview (recordings, documents, incidents, open flags, map, timeline), the
+custody log, upload with background processing, export, search and job progress. The case's
+incident decisions and glossary live in ``routes.incidents`` and ``routes.glossary``, included here."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from audita.cases import create_case
 from audita.custody.log import entries
 from audita.errors import AuditaError, BadInput
 from audita.ingest.service import IngestOptions, ingest_paths
+from audita.search.api import SOURCES
 from audita.store.schema import cases as cases_table
 from audita.store.schema import items
 from audita.web import searching
@@ -28,9 +30,12 @@ from audita.web.accounts import case_member_users, list_users
 from audita.web.deps import audit, render, state, user, wants_json
 from audita.web.overview import build_overview, graticule
 from audita.web.processing import export_work
+from audita.web.routes import glossary, incidents
 from audita.web.sessions import Session
 
 router = APIRouter()
+router.include_router(incidents.router)
+router.include_router(glossary.router)
 EXPORT_NAME = re.compile(r"^([0-9a-f]{32})-\d{8}T\d{6}Z-[0-9a-f]{8}\.zip$")
 MAX_QUERY = 500
 
@@ -82,6 +87,7 @@ def case_overview(request: Request, case_id: str, me: Session = Depends(user)) -
         "exports": exports, "jobs": jobs, "processing": web.processor is not None,
         "incidents": searching.incidents(web.workspace, case.id),
         "names": {r.id: r.name for r in (*overview.recordings, *overview.documents)},
+        "kinds": {r.id: r.kind for r in (*overview.recordings, *overview.documents)},
     })
 
 
@@ -247,11 +253,13 @@ def job_status(request: Request, job_id: str, me: Session = Depends(user)) -> Re
 
 @router.get("/search")
 def search_page(request: Request, q: str = "", case: str = "", date_from: str = "", date_to: str = "",
-                place: str = "", speaker: str = "", category: str = "", me: Session = Depends(user)) -> Response:
+                place: str = "", speaker: str = "", category: str = "", source: str = "",
+                me: Session = Depends(user)) -> Response:
     web = state(request)
     query = q.strip()[:MAX_QUERY]
     filters = {k: v.strip()[:200] for k, v in (("date_from", date_from), ("date_to", date_to), ("place", place),
-                                                ("speaker", speaker), ("category", category)) if v.strip()}
+                                                ("speaker", speaker), ("category", category), ("source", source))
+               if v.strip()}
     results: list[dict[str, Any]] = []
     problem = ""
     with web.workspace.reading() as connection:
@@ -259,16 +267,16 @@ def search_page(request: Request, q: str = "", case: str = "", date_from: str = 
         all_cases = connection.execute(select(cases_table.c.id, cases_table.c.name).order_by(cases_table.c.name)).all()
         choices = [c for c in all_cases if visible is None or c.id in visible]
         case_ids = [c.id for c in choices if not case or c.id == case]
-        installed = searching.available()
-        if query and installed and case_ids:
+        if query and case_ids:
             try:
                 results = searching.search(web.workspace, connection, query, case_ids, filters)
             except BadInput as exc:
                 problem = str(exc)
     if query:
         audit(request, me, "search.performed", details={"query": query, "filters": filters, "cases": case_ids,
-                                                        "results": len(results), "installed": installed})
+                                                        "results": len(results),
+                                                        "items": sorted({r["item_id"] for r in results})})
     names = {c.id: c.name for c in choices}
     return render(request, "search.html", {"q": query, "case": case, "cases": choices, "names": names,
-                                           "results": results, "installed": installed, "filters": filters,
-                                           "problem": problem})
+                                           "results": results, "filters": filters, "problem": problem,
+                                           "categories": searching.categories(), "sources": SOURCES})

@@ -14,7 +14,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from audita.derived import latest
+from audita.analysis.review import decide_flag as record_flag_decision
 from audita.errors import BadInput, NotFound
 from audita.review import (
     TransmissionChange,
@@ -22,14 +22,13 @@ from audita.review import (
     label_speaker,
     merge_speakers,
 )
-from audita.review import flags as flag_review
 from audita.review.reading import current_analysis
 from audita.transcripts import current_transcript
 from audita.web.access import item_for, require
-from audita.web.deps import NotInstalled, audit, render, state, user, wants_json
+from audita.web.deps import audit, render, state, user, wants_json
+from audita.web.documents import build_document
 from audita.web.media import RangeNotSatisfiable, browser_type, file_chunks, parse_range
 from audita.web.overview import item_metadata
-from audita.web.processing import analysis_available
 from audita.web.processing import analyze as run_analysis
 from audita.web.recording import build_recording
 from audita.web.routes.cases import _queue_processing
@@ -56,27 +55,19 @@ def recording_page(request: Request, item_id: str, me: Session = Depends(user)) 
                    "version_id": view.version.id if view.version else None})
     return render(request, "recording.html", {
         "item": item, "v": view, "meta": metadata, "playable": playable, "jobs": jobs,
-        "processing": web.processor is not None, "flag_review": flag_review.available(),
-        "analysis": analysis_available(),
+        "processing": web.processor is not None,
     })
 
 
 def _document_page(request: Request, me: Session, item: Any, connection: Any) -> Response:
-    """A document (a published report, a post): its extracted text by paragraph and what was
-    found in it, read generically from the ``document.text`` and ``document.extract`` stages."""
-    text = latest(connection, item.id, "document.text")
-    extract = latest(connection, item.id, "document.extract")
-    doc = text.output if text is not None and isinstance(text.output, dict) else {}
-    found = extract.output if extract is not None and isinstance(extract.output, dict) else {}
-    paragraphs = [p for p in doc.get("paragraphs") or [] if isinstance(p, dict)]
+    """A document (a published report, a post): its extracted text by paragraph, with the
+    indicators, places and people found in it marked on the words (``#p=3`` opens paragraph 3)."""
+    view = build_document(connection, item.id)
     metadata = item_metadata(connection, item.id)
     audit(request, me, "item.viewed", case_id=item.case_id, item_id=item.id,
-          details={"view": "document", "sha256": item.blob_sha256, "text_id": text.id if text else None})
-    return render(request, "document.html", {
-        "item": item, "meta": metadata, "paragraphs": paragraphs, "text_row": text,
-        "flags": [f for f in found.get("flags") or [] if isinstance(f, dict)],
-        "entities": [e for e in found.get("entities") or [] if isinstance(e, dict)],
-    })
+          details={"view": "document", "sha256": item.blob_sha256,
+                   "text_id": view.text_row.id if view.text_row else None})
+    return render(request, "document.html", {"item": item, "meta": metadata, "d": view})
 
 
 @router.get("/api/items/{item_id}/audio")
@@ -144,8 +135,6 @@ def analyze(request: Request, item_id: str, me: Session = Depends(user)) -> Resp
         item = item_for(connection, me, item_id)
         has_transcript = current_transcript(connection, item_id) is not None
     require(me, "process")
-    if not analysis_available():
-        raise NotInstalled("analysis is not installed")
     if not has_transcript:
         raise BadInput("this item has no transcript to analyse yet")
     workspace, actor = web.workspace, me.actor
@@ -260,7 +249,7 @@ def decide_flag(request: Request, item_id: str, flag_id: str, analysis_id: str =
         raise NotFound("no such flag")
     if decision not in FLAG_DECISIONS:
         raise BadInput("decision must be confirmed or rejected")
-    flag_review.decide(web.workspace, analysis_id=analysis.id, flag_id=flag_id, decision=decision,
-                       note=note.strip()[:4000], actor=me.actor)
+    record_flag_decision(web.workspace, analysis_id=analysis.id, flag_id=flag_id, decision=decision,
+                         note=note.strip()[:4000], actor=me.actor)
     return RedirectResponse(f"/items/{item.id}#flag-{flag_id}", status_code=303)
 
