@@ -10,8 +10,10 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 import re
 import statistics
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,6 +25,9 @@ from audita.media.sniff import sniff_bytes
 SCHEMA = "audita.document/1"
 PARAGRAPH_SEPARATOR = "\n\n"
 MAX_DOCUMENT_BYTES = 64 << 20
+# Longer than any real paragraph (a long article paragraph is a few thousand characters): a file
+# that is one enormous line is minified data or garbage, and would only slow extraction and search.
+MAX_PARAGRAPH_CHARS = 200_000
 
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
@@ -107,6 +112,9 @@ def _assemble(fmt: str, blocks: Iterable[_Block], **facts: Any) -> DocumentText:
         text = block.text.strip()
         if not text:
             continue
+        if len(text) > MAX_PARAGRAPH_CHARS:
+            raise BadInput(f"a paragraph of {len(text)} characters (more than {MAX_PARAGRAPH_CHARS}): not a readable "
+                           "document; split it into lines or paragraphs")
         if paragraphs:
             offset += len(PARAGRAPH_SEPARATOR)
         paragraphs.append(Paragraph(len(paragraphs), text, offset, offset + len(text), block.page, block.time,
@@ -339,10 +347,14 @@ def _telegram_json(data: bytes) -> DocumentText:
         export = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise BadInput("invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise BadInput(f"invalid JSON ({str(exc).split(';')[0]})") from None
     if not isinstance(export, dict) or not isinstance(export.get("messages"), list):
         raise BadInput("JSON that is not a Telegram export (no 'messages' list); save posts as text or HTML")
     blocks: list[_Block] = []
-    for message in export["messages"]:
+    for number, message in enumerate(export["messages"], start=1):
         if not isinstance(message, dict) or message.get("type", "message") != "message":
             continue
         body = message.get("text", "")
@@ -354,7 +366,11 @@ def _telegram_json(data: bytes) -> DocumentText:
         when: str | None = None
         unix = message.get("date_unixtime")
         if isinstance(unix, (str, int)) and str(unix).isdigit():
-            when = datetime.fromtimestamp(int(unix), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            try:
+                when = datetime.fromtimestamp(int(unix), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            except (OverflowError, OSError, ValueError):
+                raise BadInput(f"Telegram export message {number}: date_unixtime {str(unix)[:20]!r} is out of "
+                               "range") from None
         elif isinstance(message.get("date"), str):
             when = iso_utc(message["date"])
         author = message.get("from") if isinstance(message.get("from"), str) else None
@@ -397,7 +413,35 @@ def _pdf_blocks(page_text: str, page: int) -> list[_Block]:
     return blocks
 
 
+class _ThreadWarnings(logging.Handler):
+    """pypdf's warnings (a repaired cross-reference table, ...) raised in this thread."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and len(self.messages) < 20:
+            self.messages.append(" ".join(record.getMessage().split())[:200])
+
+
 def _parse_pdf(data: bytes) -> DocumentText:
+    logger = logging.getLogger("pypdf")
+    captured = _ThreadWarnings()
+    logger.addHandler(captured)
+    try:
+        document = _parse_pdf_quietly(data)
+    finally:
+        logger.removeHandler(captured)
+    repairs = list(dict.fromkeys(captured.messages))
+    if repairs:
+        note = f"the PDF is damaged and was read after repair (pypdf: {'; '.join(repairs[:3])})"
+        return DocumentText(**{**document.__dict__, "warnings": (*document.warnings, note)})
+    return document
+
+
+def _parse_pdf_quietly(data: bytes) -> DocumentText:
     from pypdf import PdfReader
 
     warnings: list[str] = []
