@@ -64,3 +64,43 @@ def test_percentile_is_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50 and percentile(values, 95) == 95 and percentile(values, 99) == 99
     assert percentile([7.0], 99) == 7.0
+
+
+def test_body_limits_hold_over_a_real_socket(app, seeded, workspace, web_options):  # type: ignore[no-untyped-def]
+    """413 from the real server (uvicorn's HTTP parsing, not the test client's shortcut), by
+    declared length and while counting a chunked body; nothing stored, no upload folder left."""
+    import httpx
+
+    from audita.web.loadtest import _Client
+
+    with workspace.reading() as connection:
+        before = (len(entries(connection)), connection.execute(select(items.c.id)).all())
+    with serve_in_thread(app) as base_url:
+        client = _Client(base_url, LoadOptions(), [], __import__("threading").Lock())
+        assert client.login(Account("analyst-in", PASSWORD))
+        headers = {"X-Filename": "big.wav", "X-CSRF-Token": client.csrf, "Accept": "application/json",
+                   "Content-Type": "application/octet-stream"}
+        big = b"RIFF" + b"\0" * (web_options.max_upload_bytes + 128 * 1024)
+        declared = client.request("upload", "POST", f"/cases/{seeded.case_id}/upload", (413,), content=big,
+                                  headers=headers)
+
+        def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(web_options.max_upload_bytes // (32 * 1024) + 8):
+                yield b"\0" * (32 * 1024)
+
+        chunked = client.request("upload", "POST", f"/cases/{seeded.case_id}/upload", (413,), content=chunks(),
+                                 headers=headers)
+        form = client.request("case", "POST", f"/items/{seeded.item_id}/speakers/rename", (413,),
+                              data={"label": "S1", "name": "x" * (web_options.max_form_bytes + 1024)},
+                              headers={"X-CSRF-Token": client.csrf})
+        client.close()
+        assert httpx.get(f"{base_url}/login").status_code == 200  # the server still answers
+    for reply in (declared, chunked, form):
+        assert reply is not None and reply.status_code == 413 and reply.json() == {"error": "Too large."}
+        assert reply.headers["content-security-policy"]
+    with workspace.reading() as connection:
+        after_items = connection.execute(select(items.c.id)).all()
+        added = [e.action for e in entries(connection)][before[0]:]
+    assert after_items == before[1]
+    assert "web.uploaded" not in added and "item.ingested" not in added and "speaker.labelled" not in added
+    assert not list(workspace.settings.tmp_dir.glob("web-upload-*"))
