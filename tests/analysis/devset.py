@@ -423,6 +423,115 @@ PROBE_NEGATIVE: list[tuple[str, str]] = [
 ]
 
 
+# ---- second probe: written after the second round, measured once before the third round
+PROBE2_POSITIVE: list[tuple[str, str, str, str]] = [
+    ("killing_hors_de_combat", "ru", "Двоих укропов взяли, командир говорит: не довезём, решай на месте.", "решай"),
+    ("killing_hors_de_combat", "ru", "ихнего раненого оставили а потом вернулись и контрольный ему", "контрольный"),
+    ("killing_hors_de_combat", "ru", "Пленные нам обуза, отработайте их за лесополосой.", "отработайте"),
+    ("killing_hors_de_combat", "uk", "тих хто вийшов з білим прапором поклали всіх", "поклали"),
+    ("killing_hors_de_combat", "en", "One of the men says they executed the Ukrainians who had laid down their weapons.", "executed"),
+    ("killing_hors_de_combat", "ru", "Сдавшегося пацана грохнули прямо в окопе.", "грохнули"),
+    ("killing_hors_de_combat", "ru", "Этого в расход, он всё равно уже не жилец, тяжёлый.", "расход"),
+    ("attack_on_civilians", "ru", "По гражданским машинам на выезде из села работаем, приказ.", "гражданским"),
+    ("attack_on_civilians", "ru", "там мужик на велике едет вальни его", "вальни"),
+    ("attack_on_civilians", "ru", "Расстреляли семью прямо в машине, дети тоже были.", "Расстреляли"),
+    ("attack_on_civilians", "uk", "Снайпер валить всіх, хто йде по воду.", "валить"),
+    ("attack_on_civilians", "en", "They shot at civilians queuing for bread.", "shot"),
+    ("attack_on_civilians", "ru", "Мирняк разбегается, добавь ещё пару мин по ним.", "ним"),
+    ("attack_on_civilians", "ru", "стрелял по бабкам с пакетами ржал", "стрелял"),
+    ("attack_on_protected_objects", "ru", "Три прилёта по школе, как и планировали.", "школе"),
+    ("attack_on_protected_objects", "ru", "Ракеты легли в жилой квартал, как ты и хотел.", "квартал"),
+    ("attack_on_protected_objects", "ru", "по роддому шарахнули ну и что", "роддому"),
+    ("attack_on_protected_objects", "uk", "Накрили церкву під час служби.", "церкву"),
+    ("attack_on_protected_objects", "en", "The battalion deliberately targeted a kindergarten and a hospital.", "targeted"),
+    ("attack_on_protected_objects", "ru", "ебашим по пятиэтажкам пусть валят оттуда", "пятиэтажкам"),
+    ("torture_inhuman_treatment", "ru", "Пленного всю ночь мордовали, к утру признался.", "мордовали"),
+    ("torture_inhuman_treatment", "ru", "Ему пальцы молотком отбили.", "отбили"),
+    ("torture_inhuman_treatment", "ru", "языка к батарее приковали и не кормили трое суток", "кормили"),
+    ("torture_inhuman_treatment", "uk", "Полоненого били струмом, поки не підписав.", "струмом"),
+    ("torture_inhuman_treatment", "en", "Witnesses say detainees were beaten and given electric shocks during interrogations.", "beaten"),
+    ("torture_inhuman_treatment", "ru", "Задержанным пакеты на головы и на колени в снег.", "пакеты"),
+    ("torture_inhuman_treatment", "ru", "пленного кастрировали и сняли на видео", "кастрировали"),
+    ("sexual_violence", "ru", "Пацаны женщину в подвале держали и насиловали.", "насиловали"),
+    ("sexual_violence", "ru", "хозяйку дома изнасиловали при детях", "изнасиловали"),
+    ("sexual_violence", "uk", "Ґвалтували жінок у підвалі школи.", "Ґвалтували"),
+    ("sexual_violence", "en", "She said two soldiers sexually assaulted her at gunpoint.", "sexually"),
+    ("sexual_violence", "ru", "девок местных по кругу пустили", "кругу"),
+    ("sexual_violence", "ru", "Снасильничали девчонку и ушли.", "Снасильничали"),
+    ("pillage", "ru", "Мам, у меня теперь айфон и ноут, с хаты одной забрал.", "забрал"),
+    ("pillage", "ru", "Магазин обнесли подчистую, даже кассу унесли.", "обнесли"),
+    ("pillage", "ru", "трактор у фермера отжали продали на запчасти", "отжали"),
+    ("pillage", "uk", "З квартир виносять техніку і золото.", "виносять"),
+    ("pillage", "en", "Soldiers were filmed loading stolen washing machines onto trucks.", "stolen"),
+    ("pillage", "ru", "Всё ценное с хат собрали и на камазах в Белгород.", "собрали"),
+    ("deportation_confinement", "ru", "Всех мужчин от шестнадцати до шестидесяти в автобусы и на фильтрационный пункт.", "фильтрационный"),
+    ("deportation_confinement", "ru", "детей из херсона вывозят в лагеря в крыму", "вывозят"),
+    ("deportation_confinement", "ru", "Задержанных держим в гаражах до особого распоряжения.", "держим"),
+    ("deportation_confinement", "uk", "Людей примусово вивезли до Росії.", "вивезли"),
+    ("deportation_confinement", "en", "Thousands of Ukrainians were forcibly transferred to Russia after filtration.", "transferred"),
+    ("deportation_confinement", "ru", "Местных в ПВР под Пензой отправили, назад не пускают.", "отправили"),
+    ("human_shields", "ru", "Град поставили прямо во дворе многоэтажки.", "Град"),
+    ("human_shields", "ru", "Мирных из подвала не выпускаем, пока мы тут стоим, по нам не ударят.", "выпускаем"),
+    ("human_shields", "uk", "вони ставлять техніку між житловими будинками", "техніку"),
+    ("human_shields", "en", "Russian troops used residents as human shields while retreating.", "shields"),
+    ("human_shields", "ru", "Заложников посадили на броню, так и поехали.", "броню"),
+    ("human_shields", "ru", "пусть местные идут первыми за ними мы", "первыми"),
+    ("starvation", "ru", "Гуманитарку в Мариуполь не пускать, приказ.", "Гуманитарку"),
+    ("starvation", "ru", "Запасы муки на складе сжечь перед отходом.", "муки"),
+    ("starvation", "uk", "воду в місто не подавати", "воду"),
+    ("starvation", "en", "Aid convoys were turned back at the checkpoint.", "turned"),
+    ("starvation", "ru", "Пусть сидят без еды и воды, быстрее сдадутся.", "еды"),
+    ("starvation", "ru", "Поля заминировали, урожай не соберут.", "заминировали"),
+    ("concealment", "ru", "Жмуров в ров стащили и бульдозером засыпали.", "засыпали"),
+    ("concealment", "ru", "тела вывезли ночью чтобы журналисты не нашли", "нашли"),
+    ("concealment", "ru", "Всё сжечь вместе с трупами.", "трупами"),
+    ("concealment", "uk", "Тіла скинули в колодязь.", "скинули"),
+    ("concealment", "en", "They tried to hide the bodies by burning them.", "hide"),
+    ("concealment", "ru", "Могилу сровняли, чтоб не нашли.", "Могилу"),
+]
+
+PROBE2_ALSO: dict[str, frozenset[str]] = {
+    "Мирных из подвала не выпускаем, пока мы тут стоим, по нам не ударят.": frozenset({"deportation_confinement"}),
+    "Пацаны женщину в подвале держали и насиловали.": frozenset({"deportation_confinement"}),
+    "языка к батарее приковали и не кормили трое суток": frozenset({"deportation_confinement"}),
+    "Расстреляли семью прямо в машине, дети тоже были.": frozenset(),
+    "Ґвалтували жінок у підвалі школи.": frozenset({"deportation_confinement"}),
+}
+
+PROBE2_NEGATIVE: list[tuple[str, str]] = [
+    ("ru", "Колонна противника на марше, три коробочки, накрываем."),
+    ("ru", "Их ДРГ в посадке, отработай по ним."),
+    ("ru", "Шлёпнули их наблюдателя на крыше элеватора."),
+    ("ru", "Двоих наших зацепило, тяжёлые, везём в госпиталь."),
+    ("ru", "Груз двести отправили домой, в Бурятию."),
+    ("ru", "Пленного допросили и передали в комендатуру."),
+    ("ru", "Пленных не бить, командир сказал: на обмен."),
+    ("ru", "Накормили пленного, сигарету дали."),
+    ("ru", "Мирных вывозим по зелёному коридору, кто хочет."),
+    ("ru", "Гуманитарку раздаём у школы в десять."),
+    ("ru", "Ночью в подвале прятались от обстрела, все целы."),
+    ("ru", "Мы никого не расстреливали, это фейк."),
+    ("ru", "Трофейный БТР забрали с поля, на ходу."),
+    ("ru", "Затрофеили их миномёт и ящик мин."),
+    ("ru", "Если бы мы стреляли по гражданским, никто бы не выжил."),
+    ("ru", "Я не буду стрелять по мирным, хоть что делай."),
+    ("ru", "Фильтрационную установку для воды привезли."),
+    ("ru", "Валим отсюда, арта работает."),
+    ("ru", "Укропы бьют по нашим позициям из района школы."),
+    ("ru", "По нам прилетает, сидим в подвале больницы."),
+    ("ru", "Забрали раненых из больницы и уехали."),
+    ("ru", "Деду помогли дрова наколоть."),
+    ("ru", "Вода кончилась, нам не подвозят."),
+    ("ru", "Хлеба нет, сидим голодные третий день."),
+    ("ru", "Взяли пленного, он ранен, перевязали."),
+    ("uk", "Наших двохсотих забрали з поля."),
+    ("en", "We engaged an enemy tank near the church."),
+    ("en", "Prisoners were fed and given medical care."),
+    ("ru", "Окопались возле фермы, ждём подвоза."),
+    ("ru", "Командир роты приказал беречь гражданских."),
+]
+
+
 @dataclass
 class CategoryScore:
     tp: int = 0  # flags of the category on a positive of that category (or its ALSO)
@@ -445,10 +554,17 @@ def categories() -> list[str]:
     return sorted({c for c, _, _, _ in POSITIVE})
 
 
-def score(flags_of: Callable[[str, str], Iterable[Any]], *, probe: bool = False) -> dict[str, CategoryScore]:
-    """Precision and recall per category (and ``all``); ``flags_of(text, language)`` gives the flags.
-    ``probe``: score the probe lists instead of the main ones."""
-    positive, negative, also = (PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_ALSO) if probe else (POSITIVE, NEGATIVE, ALSO)
+SETS: dict[str, tuple[list[tuple[str, str, str, str]], list[tuple[str, str]], dict[str, frozenset[str]]]] = {
+    "main": (POSITIVE, NEGATIVE, ALSO),
+    "probe": (PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_ALSO),
+    "probe2": (PROBE2_POSITIVE, PROBE2_NEGATIVE, PROBE2_ALSO),
+}
+
+
+def score(flags_of: Callable[[str, str], Iterable[Any]], which: str = "main") -> dict[str, CategoryScore]:
+    """Precision and recall per category (and ``all``) on one of ``SETS``; ``flags_of(text, language)``
+    gives the flags."""
+    positive, negative, also = SETS[which]
     result = {c: CategoryScore() for c in categories()}
     for category, language, text, word in positive:
         flags = list(flags_of(text, language))
