@@ -168,6 +168,7 @@ ENDPOINTS = [
              lambda w: {"analysis_id": w.seed.analysis_id, "decision": "confirmed", "note": "heard it"}),
     Endpoint("POST", "/items/{item}/process", "process", True, 303),
     Endpoint("POST", "/items/{item}/analyze", "process", True, 303),
+    Endpoint("POST", "/cases/{case}/analyze", "process", True, 303),
     Endpoint("POST", "/cases/{case}/incidents/suggest", "process", True, 303),
     Endpoint("POST", "/cases/{case}/incidents/decide", "edit", True, 303, _pair),
     Endpoint("GET", "/cases/{case}/glossary", "read", True, 200),

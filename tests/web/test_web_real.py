@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from html import unescape
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from audita.workspace import Workspace
 SETUP = "setup:test"
 USERS = {"analyst-in": "analyst", "analyst-2": "analyst", "viewer-in": "viewer", "reviewer-in": "reviewer",
          "analyst-out": "analyst", "viewer-out": "viewer"}
+TITLED = re.compile(r'<span class="(w[^"]*)" data-start="[\d.]+" data-end="[\d.]+"(?: title="([^"]*)")?>([^<]+)</span>')
 WORD = re.compile(r'<span class="(w[^"]*)" data-start="([\d.]+)" data-end="([\d.]+)"[^>]*>([^<]+)</span>')
 
 
@@ -109,7 +111,9 @@ def _analysis(real: Real) -> Any:
 
 
 def _flag(real: Real) -> dict[str, Any]:
-    return next(f for f in _analysis(real).output["flags"] if f["transmission"] == 1)
+    """The killing flag on «Этих двоих пленных в расход» (the rules may add others, e.g. concealment)."""
+    return next(f for f in _analysis(real).output["flags"]
+                if f["transmission"] == 1 and f["category"] == "killing_hors_de_combat")
 
 
 def _actions(real: Real, **where: Any) -> list[tuple[str, str, dict[str, Any]]]:
@@ -135,8 +139,10 @@ def test_recording_page_shows_flag_gloss_and_place_on_the_words(real: Real) -> N
     words = WORD.findall(html)
     flag = _flag(real)
     assert flag["category"] == "killing_hors_de_combat" and flag["quote"] == "Этих двоих пленных в расход"
-    flagged = [w[3] for w in words if "flag" in w[0].split()]
+    titled = TITLED.findall(html)
+    flagged = [w[2] for w in titled if f"Flag: {flag['category']} · " in unescape(w[1])]
     assert flagged == ["Этих", "двоих", "пленных", "в", "расход,"]  # exactly the quoted words
+    assert all("flag" in w[0].split() for w in titled if w[2] in flagged)
     title = escape(f"Flag: killing_hors_de_combat · {flag['article']} · {flag['reason']}")
     assert str(title) in html
     card = re.search(r'<div class="flag-card open" id="flag-' + flag["id"] + r'">.*?</div>', html, re.S).group(0)
@@ -307,6 +313,16 @@ def test_case_glossary_edits_are_versioned_logged_and_used_by_the_next_analysis(
     with real.workspace.reading() as connection:
         assert not load_glossary(connection, real.case_id).lookup(term["term"])
     assert viewer.post(f"{url}/withdraw", data={"term": "в расход", "language": "ru"}).status_code == 403
+    # the whole case again, from the glossary page: the withdrawn term's gloss is gone
+    assert 'id="analyze-case-form"' in analyst.get(url).text and 'id="analyze-case-form"' not in viewer.get(url).text
+    assert viewer.post(f"/cases/{real.case_id}/analyze").status_code == 403
+    job = analyst.post(f"/cases/{real.case_id}/analyze", headers={"Accept": "application/json"})
+    assert job.status_code == 202
+    assert _wait(real.jobs, analyst, job.json()["id"])["result"]["recordings"] == 1
+    recording = viewer.get(f"/items/{real.recording_id}").text
+    assert "no witnesses" not in recording and "nobody sees" not in recording
+    assert "The case glossary changed" not in recording and "to execute" in recording
+    assert ("case.analysis_requested", "user:analyst-in") in [a[:2] for a in _actions(real, case_id=real.case_id)]
     bad = analyst.post(url, data={**term, "category": "Not A Category!"})
     assert bad.status_code == 400 and "category" in bad.json()["error"]
 

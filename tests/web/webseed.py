@@ -121,7 +121,8 @@ def seed(workspace: Workspace, folder: Path) -> Seed:
                        provenance=Provenance("transcript", "2" * 64, "audita-assemble/1", {}), output=speech_doc())
     del wav
     analysis = analyze_item(workspace, item_id, actor="local:pipeline", options=FAST_ANALYSIS)
-    flag_id = next(f["id"] for f in analysis.output["flags"] if f["transmission"] == 1)
+    flag_id = next(f["id"] for f in analysis.output["flags"]
+                   if f["transmission"] == 1 and f["category"] == "killing_hors_de_combat")
     return Seed(case.id, other.id, item_id, other_item, machine.id, edit.id, analysis.id, flag_id, users)
 
 

@@ -24,11 +24,13 @@ from audita.ingest.service import IngestOptions, ingest_paths
 from audita.search.api import SOURCES
 from audita.store.schema import cases as cases_table
 from audita.store.schema import items
+from audita.transcripts import current_transcript
 from audita.web import searching
 from audita.web.access import Hidden, allowed, case_for, require, visible_case_ids
 from audita.web.accounts import case_member_users, list_users
 from audita.web.deps import audit, render, state, user, wants_json
 from audita.web.overview import build_overview, graticule
+from audita.web.processing import analyze as run_analysis
 from audita.web.processing import export_work
 from audita.web.routes import glossary, incidents
 from audita.web.sessions import Session
@@ -196,6 +198,34 @@ def _queue_processing(request: Request, me: Session, case_id: str, item_id: str,
     audit(request, me, "item.processing_requested", case_id=case_id, item_id=item_id)
     job = web.jobs.submit(kind="process", case_id=case_id, item_id=item_id, actor=me.actor, title=title, work=work)
     return job.snapshot()
+
+
+@router.post("/cases/{case_id}/analyze")
+def analyze_case(request: Request, case_id: str, me: Session = Depends(user)) -> Response:
+    """Analyse the current version of every transcribed recording of the case again (after a
+    glossary change), in one background job; unchanged inputs reuse their earlier analysis."""
+    web = state(request)
+    with web.workspace.reading() as connection:
+        case = case_for(connection, me, case_id)
+        recordings = [r.id for r in connection.execute(
+            select(items.c.id).where(items.c.case_id == case.id, items.c.kind == "recording")
+            .order_by(items.c.created_at, items.c.id)).all() if current_transcript(connection, r.id) is not None]
+    require(me, "process")
+    workspace, actor = web.workspace, me.actor
+
+    def work(report: Any) -> dict[str, Any]:
+        analysed = []
+        for n, item_id in enumerate(recordings):
+            report(n / max(len(recordings), 1), f"analysis {n + 1} of {len(recordings)}")
+            analysed.append(run_analysis(workspace, item_id, actor))
+        return {"recordings": len(recordings), "analyses": analysed}
+
+    audit(request, me, "case.analysis_requested", case_id=case.id, details={"recordings": len(recordings)})
+    job = web.jobs.submit(kind="analysis", case_id=case.id, item_id=None, actor=actor,
+                          title=f"analysis of {case.name}", work=work)
+    if wants_json(request):
+        return JSONResponse(job.snapshot(), status_code=202)
+    return RedirectResponse(f"/cases/{case.id}#jobs", status_code=303)
 
 
 # --- export ---------------------------------------------------------------------------------------
