@@ -61,15 +61,15 @@ def test_case_edits_are_rows_with_who_and_when(workspace, case) -> None:  # type
 
 
 def test_a_term_added_to_the_case_is_used_by_the_rules(workspace, case) -> None:  # type: ignore[no-untyped-def]
-    text = "Этого отправить к Кобзону."
+    text = "Этого отправить на рыбалку."
     assert analyze_text(text, "ru", FAST).flags == ()
-    add_entry(workspace, case.name, "отправить к Кобзону", "ru", "to kill (euphemism)", "execution", "", ACTOR)
+    add_entry(workspace, case.name, "отправить на рыбалку", "ru", "to kill (euphemism)", "execution", "", ACTOR)
     with workspace.reading() as connection:
         glossary = load_glossary(connection, case.id)
     flags = analyze_text(text, "ru", FAST, glossary=glossary).flags
     assert [f.category for f in flags] == ["killing_hors_de_combat"]
     hits = analyze_text(text, "ru", FAST, glossary=glossary).glossary_hits
-    assert [(h.term, h.source) for h in hits] == [("отправить к Кобзону", "case")]
+    assert [(h.term, h.source) for h in hits] == [("отправить на рыбалку", "case")]
 
 
 def test_bad_glossary_edits(workspace, case) -> None:  # type: ignore[no-untyped-def]
