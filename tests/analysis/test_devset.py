@@ -1,7 +1,7 @@
 """Precision and recall of the indicator rules on the second development phrasebook (devset.py).
 
 The figures (per category, with every miss and false flag) are in the assertion messages.
-Thresholds, on each set: recall >= 0.95 overall and >= 0.85 in every category (a probe has 6–8
+Thresholds, on each set: recall >= 0.95 overall and >= 0.8 in every category (a probe has 6–8
 phrasings a category, so one miss is 0.83–0.88), precision >= 0.95 overall, and no hard negative
 raises any flag.
 """
@@ -17,7 +17,7 @@ from devset import SETS, CategoryScore, score
 
 FAST = AnalysisOptions(embeddings=False)
 MIN_RECALL = 0.95
-MIN_CATEGORY_RECALL = 0.85
+MIN_CATEGORY_RECALL = 0.8
 MIN_PRECISION = 0.95
 
 
