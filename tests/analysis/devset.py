@@ -633,6 +633,93 @@ PROBE3_NEGATIVE: list[tuple[str, str]] = [
 ]
 
 
+# ---- fourth probe: written after the fourth round and measured once; the rules were NOT changed
+# in response to it (its figure is the last out-of-sample estimate; see docs/analysis.md)
+PROBE4_POSITIVE: list[tuple[str, str, str, str]] = [
+    ("killing_hors_de_combat", "ru", "Слушай, а с теми двумя, что сдались, что? — Да всё, нет их больше, отработали.", "отработали"),
+    ("killing_hors_de_combat", "ru", "Пленных везти некуда, так что сам понимаешь, в посадку их.", "посадку"),
+    ("killing_hors_de_combat", "ru", "Раненого ихнего в канаве дорезали.", "дорезали"),
+    ("killing_hors_de_combat", "uk", "Полоненого вбили, бо заважав.", "вбили"),
+    ("killing_hors_de_combat", "en", "The intercepted soldier says his unit shot prisoners of war.", "shot"),
+    ("attack_on_civilians", "ru", "Гражданские на машинах выезжают — всех накрывай.", "накрывай"),
+    ("attack_on_civilians", "ru", "Дед с бабкой через поле шли, снайпер их положил.", "положил"),
+    ("attack_on_civilians", "ru", "По людям в очереди за водой отработали миной.", "людям"),
+    ("attack_on_civilians", "uk", "Стріляли по цивільних машинах з білими стрічками.", "Стріляли"),
+    ("attack_on_civilians", "en", "He boasted about shooting a civilian on a bicycle.", "shooting"),
+    ("attack_on_protected_objects", "ru", "Отработали по больнице, как командир сказал.", "больнице"),
+    ("attack_on_protected_objects", "ru", "Жилые дома в центре — накрывай, не жалей.", "Жилые"),
+    ("attack_on_protected_objects", "ru", "По школе два пакета положили.", "школе"),
+    ("attack_on_protected_objects", "uk", "Обстріляли дитячий садок у центрі міста.", "садок"),
+    ("attack_on_protected_objects", "en", "Their artillery hit a residential building on purpose.", "residential"),
+    ("torture_inhuman_treatment", "ru", "Задержанного на подвале обрабатывали всю ночь, к утру сознался.", "обрабатывали"),
+    ("torture_inhuman_treatment", "ru", "Пленному ногу прострелили, чтоб не убежал.", "прострелили"),
+    ("torture_inhuman_treatment", "ru", "Током его, пока не скажет, где их миномёт.", "Током"),
+    ("torture_inhuman_treatment", "uk", "Полонених били і змушували стояти на колінах.", "били"),
+    ("torture_inhuman_treatment", "en", "Detainees described beatings and electric shocks in the basement.", "beatings"),
+    ("sexual_violence", "ru", "Хозяйку изнасиловали, а мужа заперли в сарае.", "изнасиловали"),
+    ("sexual_violence", "ru", "Девчонку местную по кругу пустили, командир знал.", "кругу"),
+    ("sexual_violence", "uk", "Її ґвалтували двоє військових.", "ґвалтували"),
+    ("sexual_violence", "en", "A soldier told his friend they had raped a girl.", "raped"),
+    ("sexual_violence", "ru", "С хозяйкой развлеклись, она не хотела.", "развлеклись"),
+    ("pillage", "ru", "Мам, я тебе ковёр и телевизор с хаты забрал, пришлю.", "забрал"),
+    ("pillage", "ru", "Пацаны ювелирку вскрыли, всё золото поделили.", "вскрыли"),
+    ("pillage", "ru", "Машины у местных отжимаем, бензина только нет.", "отжимаем"),
+    ("pillage", "uk", "Вони вивозили з сіл пральні машини і холодильники.", "вивозили"),
+    ("pillage", "en", "Soldiers took TVs and jewellery from abandoned apartments.", "took"),
+    ("deportation_confinement", "ru", "Всех мужчин с села на фильтрацию, потом в Россию.", "фильтрацию"),
+    ("deportation_confinement", "ru", "Детей из приюта вывезли в Ростов, оформят там.", "вывезли"),
+    ("deportation_confinement", "ru", "Мужика этого на подвал, до выяснения.", "подвал"),
+    ("deportation_confinement", "uk", "Цивільних тримають у підвалі школи вже тиждень.", "тримають"),
+    ("deportation_confinement", "en", "Residents were deported to remote regions of Russia.", "deported"),
+    ("human_shields", "ru", "Миномёт ставим у школы, там дети, по нам не ударят.", "Миномёт"),
+    ("human_shields", "ru", "Гражданских держим возле техники, пусть попробуют.", "Гражданских"),
+    ("human_shields", "ru", "Прикрылись мирными и ушли.", "Прикрылись"),
+    ("human_shields", "uk", "Поставили гармату біля лікарні, де цивільні.", "гармату"),
+    ("human_shields", "en", "They used civilians as human shields.", "shields"),
+    ("starvation", "ru", "Гуманитарку в город не пропускаем, приказ сверху.", "Гуманитарку"),
+    ("starvation", "ru", "Воду городу отключили, пусть подумают.", "отключили"),
+    ("starvation", "ru", "Продукты на склад не завозить, пусть голодают.", "голодают"),
+    ("starvation", "uk", "Гуманітарну колону розвернули на блокпості.", "розвернули"),
+    ("starvation", "en", "They blocked aid convoys from entering the city.", "blocked"),
+    ("concealment", "ru", "Тела в посадке закопали, чтобы никто не нашёл.", "закопали"),
+    ("concealment", "ru", "Трупы сожгли вместе с машиной.", "сожгли"),
+    ("concealment", "ru", "Всех в яму, сверху землёй, и никому ни слова.", "яму"),
+    ("concealment", "uk", "Тіла скинули в річку.", "скинули"),
+    ("concealment", "en", "They buried the bodies in the forest to hide what happened.", "buried"),
+]
+
+PROBE4_ALSO: dict[str, frozenset[str]] = {
+    "Хозяйку изнасиловали, а мужа заперли в сарае.": frozenset({"deportation_confinement"}),
+    "Задержанного на подвале обрабатывали всю ночь, к утру сознался.": frozenset({"deportation_confinement"}),
+    "Детей из приюта вывезли в Ростов, оформят там.": frozenset(),
+    "Всех в яму, сверху землёй, и никому ни слова.": frozenset({"killing_hors_de_combat"}),
+    "Пленных везти некуда, так что сам понимаешь, в посадку их.": frozenset({"concealment"}),
+}
+
+PROBE4_NEGATIVE: list[tuple[str, str]] = [
+    ("ru", "Отработали по их позициям у школы, два попадания."),
+    ("ru", "По опорнику противника три пакета."),
+    ("ru", "У нас трое трёхсотых, нужна мотолыга."),
+    ("ru", "Пленного доставили в штаб живым."),
+    ("ru", "Пленных накормили, ждут обмена."),
+    ("ru", "Мирных эвакуируем по коридору."),
+    ("ru", "Гуманитарку раздали в центре села."),
+    ("ru", "Я по мирным стрелять не стану."),
+    ("ru", "Трофейный БМП пригнали, будем ремонтировать."),
+    ("ru", "Сидим в подвале, пережидаем обстрел."),
+    ("ru", "Фильтр для воды поменяли."),
+    ("ru", "Наших двухсотых отвезли в морг."),
+    ("ru", "Их танк сожгли у моста."),
+    ("ru", "Нам еду не привозят третий день."),
+    ("ru", "Раненых мирных отвезли в больницу."),
+    ("en", "We destroyed an enemy tank near the village."),
+    ("en", "The prisoners were given food and water."),
+    ("ru", "Дрон сбросил гранату на их блиндаж."),
+    ("ru", "Мама, у нас всё тихо, кормят нормально."),
+    ("uk", "Працюємо по ворожій техніці."),
+]
+
+
 @dataclass
 class CategoryScore:
     tp: int = 0  # flags of the category on a positive of that category (or its ALSO)
@@ -660,6 +747,7 @@ SETS: dict[str, tuple[list[tuple[str, str, str, str]], list[tuple[str, str]], di
     "probe": (PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_ALSO),
     "probe2": (PROBE2_POSITIVE, PROBE2_NEGATIVE, PROBE2_ALSO),
     "probe3": (PROBE3_POSITIVE, PROBE3_NEGATIVE, PROBE3_ALSO),
+    "probe4": (PROBE4_POSITIVE, PROBE4_NEGATIVE, PROBE4_ALSO),
 }
 
 

@@ -3,7 +3,8 @@
 The figures (per category, with every miss and false flag) are in the assertion messages.
 Thresholds, on each set: recall >= 0.95 overall and >= 0.8 in every category (a probe has 6–8
 phrasings a category, so one miss is 0.83–0.88), precision >= 0.95 overall, and no hard negative
-raises any flag.
+raises any flag. ``probe4`` was measured once and the rules were not changed for it: only a floor
+on its overall recall (0.8, measured 0.82) guards it against regressions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ FAST = AnalysisOptions(embeddings=False)
 MIN_RECALL = 0.95
 MIN_CATEGORY_RECALL = 0.8
 MIN_PRECISION = 0.95
+UNTUNED = {"probe4": 0.8}  # sets the rules were not fitted to: overall recall floor only
 
 
 @lru_cache(maxsize=4096)
@@ -57,6 +59,9 @@ def test_every_set_is_well_formed() -> None:
 @pytest.mark.parametrize("which", sorted(SETS))
 def test_recall(which: str) -> None:
     scores = _scores(which)
+    if which in UNTUNED:
+        assert scores["all"].recall >= UNTUNED[which], _report(which)
+        return
     weak = {c: round(s.recall, 2) for c, s in scores.items() if s.total and s.recall < MIN_CATEGORY_RECALL}
     assert not weak, f"category recall below {MIN_CATEGORY_RECALL}: {weak}\n{_report(which)}"
     assert scores["all"].recall >= MIN_RECALL, _report(which)
