@@ -9,7 +9,9 @@ on its overall recall (0.8, measured 0.82) guards it against regressions.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib import resources
 
 import pytest
 
@@ -71,6 +73,15 @@ def test_recall(which: str) -> None:
 def test_precision_overall(which: str) -> None:
     overall = _scores(which)["all"]
     assert overall.precision >= MIN_PRECISION, _report(which)
+
+
+def test_embedding_examples_agree_with_the_rules() -> None:
+    """The example sentences of the embedding signal: each category's raise that category, neutral ones nothing."""
+    data = json.loads(resources.files("audita.analysis.data").joinpath("prototypes.json").read_text(encoding="utf-8"))
+    missed = [(c, text) for c, texts in data["categories"].items() for text in texts
+              if not any(f.category == c for f in _flags(text, "ru"))]
+    fired = [text for text in data["neutral"] if _flags(text, "ru")]
+    assert not missed and not fired, (missed, fired)
 
 
 @pytest.mark.parametrize("which", sorted(SETS))

@@ -57,6 +57,15 @@ def test_negation_suppresses_and_is_explained_away() -> None:
     assert [f.category for f in _flags("Пленных не брать.")] == ["killing_hors_de_combat"]
     # a negation of another verb does not cancel the order
     assert [f.category for f in _flags("Мирных валить, не жалеть.")] == ["attack_on_civilians"]
+    assert [f.category for f in _flags("продукты местным не продавать пусть голодают")] == ["starvation"]
+    # an intensifier is not a negation; an auxiliary passes the negation on
+    assert [f.category for f in _flags("мирних не шкодувати гатити по всіх", "uk")] == ["attack_on_civilians"]
+    assert _flags("Не надо стрелять по мирным.") == ()
+    assert _flags("Не будем бить по школе.") == ()
+    # refusals, denials and hypotheticals
+    assert _flags("Я в мирных стрелять не буду.") == ()
+    assert _flags("Нас обвиняют, что мы грабим.") == ()
+    assert _flags("Если бы мы стреляли по гражданским, никто бы не выжил.") == ()
 
 
 def test_lawful_target_in_the_same_sentence_suppresses_objects_only_there() -> None:
