@@ -767,6 +767,95 @@ PROBE5_NEGATIVE: list[tuple[str, str]] = [
 ]
 
 
+# ---- sixth probe: written after the last round and measured once; the rules were NOT changed
+# in response to it (with probe4, the last out-of-sample estimate; see docs/analysis.md)
+PROBE6_POSITIVE: list[tuple[str, str, str, str]] = [
+    ("killing_hors_de_combat", "ru", "Ихний трёхсотый просил воды, а наш его добил прикладом.", "добил"),
+    ("killing_hors_de_combat", "ru", "Сдавшихся построили и покосили из пулемёта.", "покосили"),
+    ("killing_hors_de_combat", "ru", "Языка кончили, больше не нужен.", "кончили"),
+    ("killing_hors_de_combat", "uk", "Полонених розстрілювали просто на дорозі.", "розстрілювали"),
+    ("killing_hors_de_combat", "en", "The soldiers killed the wounded prisoners instead of evacuating them.", "killed"),
+    ("attack_on_civilians", "ru", "По машине с мирными с ПТУРа отработали.", "мирными"),
+    ("attack_on_civilians", "ru", "Снайпер валил всех, кто выходил за водой.", "валил"),
+    ("attack_on_civilians", "ru", "Кассетами по посёлку, там одни гражданские остались.", "Кассетами"),
+    ("attack_on_civilians", "uk", "Дрон скинув гранату на цивільного біля магазину.", "скинув"),
+    ("attack_on_civilians", "en", "Troops opened fire on a crowd of protesters.", "fire"),
+    ("attack_on_protected_objects", "ru", "Больницу накрыли три раза за ночь.", "Больницу"),
+    ("attack_on_protected_objects", "ru", "По жилым кварталам из градов, пусть горит.", "кварталам"),
+    ("attack_on_protected_objects", "ru", "Разбомбили школу, где были беженцы.", "Разбомбили"),
+    ("attack_on_protected_objects", "uk", "Вдарили ракетою по торговому центру.", "центру"),
+    ("attack_on_protected_objects", "en", "They shelled the church during the service.", "shelled"),
+    ("torture_inhuman_treatment", "ru", "Пленного избивали каждый день, пока не подписал.", "избивали"),
+    ("torture_inhuman_treatment", "ru", "Задержанному надели мешок и подвесили за руки.", "подвесили"),
+    ("torture_inhuman_treatment", "ru", "Током пытали, провода на пальцы.", "Током"),
+    ("torture_inhuman_treatment", "uk", "Затриманих катували в підвалі.", "катували"),
+    ("torture_inhuman_treatment", "en", "Prisoners were tortured with electric shocks and beatings.", "tortured"),
+    ("sexual_violence", "ru", "Девушку изнасиловали трое, потом отпустили.", "изнасиловали"),
+    ("sexual_violence", "ru", "Пацаны с местной бабой позабавились.", "позабавились"),
+    ("sexual_violence", "uk", "Жінок ґвалтували в окупованому селі.", "ґвалтували"),
+    ("sexual_violence", "en", "Investigators documented rapes by soldiers in the occupied town.", "rapes"),
+    ("sexual_violence", "ru", "Её в подвале по очереди насиловали.", "насиловали"),
+    ("pillage", "ru", "Мародёры вынесли всё из аптеки.", "вынесли"),
+    ("pillage", "ru", "Телевизоры с квартир грузим в камаз.", "грузим"),
+    ("pillage", "ru", "Отжали у бабки последнюю корову.", "Отжали"),
+    ("pillage", "uk", "Солдати грабували будинки в селі.", "грабували"),
+    ("pillage", "en", "They stole cars and jewellery from residents.", "stole"),
+    ("deportation_confinement", "ru", "Мужчин на фильтрацию в Донецк, женщин отдельно.", "фильтрацию"),
+    ("deportation_confinement", "ru", "Детей вывезли в Россию без родителей.", "вывезли"),
+    ("deportation_confinement", "ru", "Местных держим в спортзале, никого не выпускаем.", "держим"),
+    ("deportation_confinement", "uk", "Депортували мешканців до Сибіру.", "Депортували"),
+    ("deportation_confinement", "en", "Civilians were held in a basement without food for a month.", "held"),
+    ("human_shields", "ru", "Миномёт поставили возле детского сада.", "Миномёт"),
+    ("human_shields", "ru", "Прикрываемся гражданскими, по нам не стреляют.", "Прикрываемся"),
+    ("human_shields", "ru", "Мирных поставили впереди колонны.", "впереди"),
+    ("human_shields", "uk", "Техніку сховали між житловими будинками.", "Техніку"),
+    ("human_shields", "en", "They hid tanks next to a hospital full of civilians.", "tanks"),
+    ("starvation", "ru", "Хлеб в посёлок не пускать, пусть сдаются.", "Хлеб"),
+    ("starvation", "ru", "Гуманитарку на блокпосту отобрали.", "Гуманитарку"),
+    ("starvation", "ru", "Воду в город перекрыли, пусть пьют из луж.", "перекрыли"),
+    ("starvation", "uk", "Гуманітарку не пропускати в місто.", "Гуманітарку"),
+    ("starvation", "en", "They destroyed grain stores to starve the population.", "starve"),
+    ("concealment", "ru", "Трупы закопали в посадке, чтоб никто не нашёл.", "закопали"),
+    ("concealment", "ru", "Тела сожгли в яме.", "сожгли"),
+    ("concealment", "ru", "Никому ни слова о том, что было с пленными.", "слова"),
+    ("concealment", "uk", "Тіла закопали біля лісосмуги.", "закопали"),
+    ("concealment", "en", "They burned the bodies to destroy evidence.", "burned"),
+]
+
+PROBE6_ALSO: dict[str, frozenset[str]] = {
+    "Затриманих катували в підвалі.": frozenset({"deportation_confinement"}),
+    "Её в подвале по очереди насиловали.": frozenset({"deportation_confinement"}),
+    "Civilians were held in a basement without food for a month.": frozenset({"torture_inhuman_treatment"}),
+    "Разбомбили школу, где были беженцы.": frozenset({"attack_on_civilians"}),
+    "Кассетами по посёлку, там одни гражданские остались.": frozenset({"attack_on_protected_objects"}),
+    "Гуманитарку на блокпосту отобрали.": frozenset({"pillage"}),
+    "Никому ни слова о том, что было с пленными.": frozenset({"killing_hors_de_combat"}),
+}
+
+PROBE6_NEGATIVE: list[tuple[str, str]] = [
+    ("ru", "Накрыли их блиндаж, трое двухсотых у них."),
+    ("ru", "По технике противника в посадке, огонь."),
+    ("ru", "У нас двое трёхсотых, ждём эвакуацию."),
+    ("ru", "Пленного покормили и отправили в тыл."),
+    ("ru", "Мирных вывели по коридору, все живы."),
+    ("ru", "Гуманитарку привезли, раздали людям."),
+    ("ru", "Я в гражданских стрелять не буду."),
+    ("ru", "Трофейный танк пригнали на базу."),
+    ("ru", "Сидим в подвале, пережидаем арту."),
+    ("ru", "Наших двухсотых отвезли в морг, мама."),
+    ("ru", "Воды нам не подвезли, сидим сухие."),
+    ("ru", "Сбили их дрон над посадкой."),
+    ("ru", "Забрали у противника два пулемёта."),
+    ("ru", "Пленного не трогать, он на обмен."),
+    ("ru", "Стреляют по нам из посадки, отходим."),
+    ("en", "We engaged enemy positions near the village."),
+    ("en", "The wounded prisoners were evacuated to hospital."),
+    ("ru", "Раненых гражданских отвезли в больницу."),
+    ("ru", "Бэху поставили в лесополосе подальше от домов."),
+    ("ru", "Фильтр масляный поменяли."),
+]
+
+
 @dataclass
 class CategoryScore:
     tp: int = 0  # flags of the category on a positive of that category (or its ALSO)
@@ -796,6 +885,7 @@ SETS: dict[str, tuple[list[tuple[str, str, str, str]], list[tuple[str, str]], di
     "probe3": (PROBE3_POSITIVE, PROBE3_NEGATIVE, PROBE3_ALSO),
     "probe4": (PROBE4_POSITIVE, PROBE4_NEGATIVE, PROBE4_ALSO),
     "probe5": ([], PROBE5_NEGATIVE, {}),
+    "probe6": (PROBE6_POSITIVE, PROBE6_NEGATIVE, PROBE6_ALSO),
 }
 
 

@@ -3,8 +3,8 @@
 The figures (per category, with every miss and false flag) are in the assertion messages.
 Thresholds, on each set: recall >= 0.95 overall and >= 0.8 in every category (a probe has 6–8
 phrasings a category, so one miss is 0.83–0.88), precision >= 0.95 overall, and no hard negative
-raises any flag. ``probe4`` was measured once and the rules were not changed for it: only a floor
-on its overall recall (0.8, measured 0.82) guards it against regressions.
+raises any flag. ``probe4`` and ``probe6`` were measured once and the rules were not changed for
+them: only a floor on their overall recall (0.8 and 0.9; measured 0.82 and 0.96) guards them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ FAST = AnalysisOptions(embeddings=False)
 MIN_RECALL = 0.95
 MIN_CATEGORY_RECALL = 0.8
 MIN_PRECISION = 0.95
-UNTUNED = {"probe4": 0.8}  # sets the rules were not fitted to: overall recall floor only
+UNTUNED = {"probe4": 0.8, "probe6": 0.9}  # sets the rules were not fitted to: overall recall floor only
 
 
 @lru_cache(maxsize=4096)
