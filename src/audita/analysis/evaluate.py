@@ -68,9 +68,14 @@ class Evaluation:
 
 
 def dialog_transcript(dialog: Any) -> dict[str, Any]:
-    """An ``audita.speech/1``-shaped transcript of a scripted dialog (Russian, no timings)."""
+    """An ``audita.speech/1``-shaped transcript of a scripted dialog (no timings). The language is
+    detected once over the whole dialog, as speech recognition labels a window of transmissions."""
+    from audita.text import detect_language
+
+    language = detect_language(" ".join(t.text for t in dialog.transmissions))
+    language = language if language in ("ru", "uk", "en") else "ru"
     return {"schema": "audita.speech/1", "transmissions": [
-        {"index": n, "text": t.text, "language": "ru", "words": [], "unintelligible": False}
+        {"index": n, "text": t.text, "language": language, "words": [], "unintelligible": False}
         for n, t in enumerate(dialog.transmissions)]}
 
 
