@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,45 @@ def test_review_package_delegates_to_analysis(tmp_path: Path, workspace, case) -
     row = review_seam.decide(workspace, analysis_id=analysis.id, flag_id=flag_id, decision="confirmed", note="ok",
                              actor=ACTOR)
     assert row.output["decision"] == "confirmed"
+
+
+def test_decisions_carry_over_to_a_reanalysis_of_the_same_words(tmp_path: Path, workspace, case) -> None:  # type: ignore[no-untyped-def]
+    from audita.review.reading import flag_decisions as standing
+
+    analysis = _analysis(tmp_path, workspace, case)
+    item_id = analysis.item_id
+    killing, looting = (f["id"] for f in analysis.output["flags"])
+    taken = decide_flag(workspace, analysis_id=analysis.id, flag_id=killing, decision="confirmed", note="order",
+                        actor="analyst:a")
+    # a re-analysis with other options is a new row whose flags on the same words keep their ids
+    again = analyze_item(workspace, item_id, actor=ACTOR, options=AnalysisOptions(embeddings=False, min_confidence=0.01))
+    assert again.id != analysis.id and {f["id"] for f in again.output["flags"]} >= {killing, looting}
+    with workspace.reading() as connection:
+        carried = standing(connection, item_id, again.id)
+        assert [d.id for d in carried[killing]] == [taken.id] and carried[killing][0].carried_from == analysis.id
+        assert looting not in carried  # still open
+        assert flag_decisions(connection, again.id) == {}  # per-analysis view: nothing was decided on the new row
+    # a decision on the new analysis stands over the carried one
+    newer = decide_flag(workspace, analysis_id=again.id, flag_id=killing, decision="rejected", note="misheard",
+                        actor="reviewer:b")
+    with workspace.reading() as connection:
+        decisions = standing(connection, item_id, again.id)[killing]
+        assert decisions[-1].id == newer.id and decisions[-1].carried_from is None
+
+
+def test_a_flag_on_changed_words_starts_open(tmp_path: Path, workspace, case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import audita.review.reading as reading
+
+    analysis = _analysis(tmp_path, workspace, case)
+    killing = analysis.output["flags"][0]["id"]
+    decide_flag(workspace, analysis_id=analysis.id, flag_id=killing, decision="confirmed", note="", actor="analyst:a")
+    # a later analysis whose flag has the same id but quotes other words (a correction moved text into the span)
+    changed = dict(analysis.output, flags=[dict(f, quote="другие слова") if f["id"] == killing else f
+                                           for f in analysis.output["flags"]])
+    later = replace(analysis, id="later-analysis", output=changed)
+    real_history = reading.history
+    monkeypatch.setattr(reading, "history", lambda connection, item_id, stage=None: [
+        *real_history(connection, item_id, stage), *([later] if stage == "analysis" else [])])
+    with workspace.reading() as connection:
+        assert killing not in reading.flag_decisions(connection, analysis.item_id, "later-analysis")
+        assert killing in reading.flag_decisions(connection, analysis.item_id, analysis.id)

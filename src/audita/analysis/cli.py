@@ -243,8 +243,8 @@ def flags_group() -> None:
 @pass_ctx
 def flags_list(ctx: Context, case_name: str, category: str | None, as_json: bool, item_refs: tuple[str, ...]) -> None:
     """Flags of the current analysis of each recording, with the standing decision."""
-    from audita.analysis.review import flag_decisions
     from audita.analysis.service import current_analysis
+    from audita.review.reading import flag_decisions
 
     try:
         item_ids = _recording_ids(ctx, case_name, item_refs)
@@ -254,16 +254,18 @@ def flags_list(ctx: Context, case_name: str, category: str | None, as_json: bool
                 analysis = current_analysis(connection, item_id)
                 if analysis is None:
                     continue
-                decisions = flag_decisions(connection, analysis.id)
+                decisions = flag_decisions(connection, item_id, analysis.id)  # carried over re-analyses
                 for flag in analysis.output.get("flags", []):
                     if category and flag["category"] != category:
                         continue
-                    decision = decisions.get(flag["id"])
+                    taken = decisions.get(flag["id"])
+                    decision = taken[-1] if taken else None
                     rows.append({"item": item_id, "analysis": analysis.id, **flag,
-                                 "decision": decision.output["decision"] if decision else None,
-                                 "decided_by": decision.created_by if decision else None,
-                                 "decided_at": decision.created_at if decision else None,
-                                 "decision_note": decision.output.get("note") if decision else None})
+                                 "decision": decision.decision if decision else None,
+                                 "decided_by": decision.by if decision else None,
+                                 "decided_at": decision.at if decision else None,
+                                 "decision_note": decision.note if decision else None,
+                                 "decided_on_analysis": (decision.carried_from or analysis.id) if decision else None})
     except AuditaError as exc:
         _fail(exc)
         return

@@ -36,16 +36,44 @@ class FlagDecision:
     note: str
     by: str
     at: str
+    carried_from: str | None = None  # the earlier analysis the decision was taken on, when not this one
+
+
+def _flag_keys(analysis: Derivation) -> dict[str, tuple[Any, Any, Any]]:
+    output: Any = analysis.output
+    flags = output.get("flags", []) if isinstance(output, dict) else []
+    return {str(f.get("id")): (f.get("category"), f.get("transmission"), f.get("quote"))
+            for f in flags if isinstance(f, dict) and f.get("id")}
 
 
 def flag_decisions(connection: Connection, item_id: str, analysis_id: str) -> dict[str, list[FlagDecision]]:
-    """flag id -> its ``flag.review`` rows on ``analysis_id``, oldest first (the last one stands)."""
+    """flag id -> its ``flag.review`` rows, oldest first (the last one stands).
+
+    Decisions taken on an earlier analysis of the item carry over to a flag of ``analysis_id`` that
+    is the same flag (same id, category, transmission and quoted words), so a re-analysis (new rules,
+    a glossary edit) does not reopen what an analyst already decided; they are marked ``carried_from``.
+    A flag whose words changed starts open again."""
+    analyses = {a.id: a for a in history(connection, item_id, "analysis")}
+    current = analyses.get(analysis_id)
+    current_keys = _flag_keys(current) if current is not None else {}
+    earlier_keys: dict[str, dict[str, tuple[Any, Any, Any]]] = {}
     out: dict[str, list[FlagDecision]] = {}
     for row in history(connection, item_id, "flag.review"):
         output: Any = row.output
-        if row.provenance.parent_id != analysis_id or not isinstance(output, dict) or not output.get("flag_id"):
+        parent = row.provenance.parent_id
+        if not isinstance(output, dict) or not output.get("flag_id") or parent is None:
             continue
-        out.setdefault(str(output["flag_id"]), []).append(FlagDecision(
-            row.id, str(output["flag_id"]), str(output.get("decision", "")), str(output.get("note", "")),
-            row.created_by, row.created_at))
+        flag_id = str(output["flag_id"])
+        carried: str | None = None
+        if parent != analysis_id:
+            if parent not in analyses or flag_id not in current_keys:
+                continue
+            if parent not in earlier_keys:
+                earlier_keys[parent] = _flag_keys(analyses[parent])
+            if earlier_keys[parent].get(flag_id) != current_keys[flag_id]:
+                continue
+            carried = parent
+        out.setdefault(flag_id, []).append(FlagDecision(
+            row.id, flag_id, str(output.get("decision", "")), str(output.get("note", "")),
+            row.created_by, row.created_at, carried))
     return out
