@@ -13,7 +13,6 @@ Measuring command (prints a table per endpoint class; docs/reliability.md has on
 
 from __future__ import annotations
 
-import io
 import math
 import multiprocessing
 import random
@@ -21,7 +20,6 @@ import re
 import socket
 import threading
 import time
-import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +28,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+
+from audita.web.media import wav_bytes
 
 ENDPOINT_CLASSES = ("login", "case", "recording", "audio", "search", "upload")
 LOGIN_TOKEN = re.compile(r'name="login_token" value="([^"]+)"')
@@ -131,14 +131,7 @@ def generated_wav(seconds: float, seed: int, rate: int = 8000) -> bytes:
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * rate)) / rate
     signal = 0.2 * np.sin(2 * np.pi * (300 + seed % 500) * t) + rng.normal(0, 0.02, t.size)
-    pcm = (np.clip(signal, -1, 1) * 32767).astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm.tobytes())
-    return buffer.getvalue()
+    return wav_bytes(signal, rate)
 
 
 # --- clients --------------------------------------------------------------------------------------
