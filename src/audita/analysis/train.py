@@ -194,18 +194,19 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def print_report(data: dict[str, Any]) -> None:
+def report_lines(data: dict[str, Any]) -> list[str]:
+    """The cross-validated figures of a trained classifier, as lines for a terminal."""
     cv = data["cross_validation"]
-    print(f"cross-validated thresholds: {data['cv_thresholds']}")
-    print(f"thresholds (raised above training negatives): {data['thresholds']}")
+    lines = [f"cross-validated thresholds: {data['cv_thresholds']}",
+             f"thresholds (raised above training negatives): {data['thresholds']}"]
     for c, s in cv.get("pooled", {}).items():
-        print(f"  {c:28s} P {s['precision']} R {s['recall']} (tp {s['tp']} fp {s['fp']} found {s['found']}/{s['total']})")
+        lines.append(f"  {c:28s} P {s['precision']} R {s['recall']} (tp {s['tp']} fp {s['fp']} found {s['found']}/{s['total']})")
     for s, v in cv.get("by_set", {}).items():
-        print(f"  set {s:12s} P {v['precision']} R {v['recall']} (tp {v['tp']} fp {v['fp']} found {v['found']}/{v['total']})")
+        lines.append(f"  set {s:12s} P {v['precision']} R {v['recall']} (tp {v['tp']} fp {v['fp']} found {v['found']}/{v['total']})")
     for kind, texts in cv.get("negatives_fired", {}).items():
-        print(f"  {kind} fired: {len(texts)}")
-        for t in texts:
-            print(f"    {t}")
+        lines.append(f"  {kind} fired: {len(texts)}")
+        lines.extend(f"    {t}" for t in texts)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,11 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     rows, training_sha = load_rows()
     vectors = embed_rows(rows)
     data = build(vectors, rows, training_sha, l2=args.l2)
-    print_report(data)
+    lines = report_lines(data)
     if not args.check:
         out = args.out or Path(str(resources.files("audita.analysis.data").joinpath(clf.FILE)))
         out.write_text(dumps(data), encoding="utf-8")
-        print(f"wrote {out}")
+        lines.append(f"wrote {out}")
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 
