@@ -6,10 +6,18 @@ Import as `realcase` from tests/web."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+SPEECH_TESTS = Path(__file__).resolve().parents[1] / "speech"
+if str(SPEECH_TESTS) not in sys.path:
+    sys.path.insert(0, str(SPEECH_TESTS))
+
+from speechfakes import FakeVoices as PitchVoices  # noqa: E402,F401  (one voice per pitch band)
+from speechfakes import islands as _islands  # noqa: E402
 
 from audita.corpus.audio import band_limit, write_wav
 from audita.speech.asr import DecodeRequest, EngineSegment, Word
@@ -57,17 +65,6 @@ def radio_wav(path: Path) -> Path:
     return path
 
 
-def _islands(audio: np.ndarray, min_gap: float = 0.5) -> list[tuple[float, float]]:
-    """Spans of audio separated by digital silence (how the pipeline packs transmissions)."""
-    nonzero = np.flatnonzero(np.asarray(audio) != 0)
-    if nonzero.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(nonzero) > int(min_gap * RATE))
-    starts = np.concatenate([[nonzero[0]], nonzero[breaks + 1]])
-    ends = np.concatenate([nonzero[breaks], [nonzero[-1]]])
-    return [(float(a) / RATE, float(b + 1) / RATE) for a, b in zip(starts, ends, strict=True)]
-
-
 class ScriptedEngine:
     """Speech engine stand-in: each transmission gets the next scripted text, its words spread
     evenly over the transmission; translations are a fixed English line."""
@@ -99,21 +96,3 @@ class ScriptedEngine:
 
     def decode_batch(self, clips: Sequence[np.ndarray], request: DecodeRequest) -> list[list[EngineSegment]]:
         return [self.decode(clip, request) for clip in clips]
-
-
-class PitchVoices:
-    """Speaker-embedding stand-in: one direction per pitch band, so each transmission's voice differs."""
-
-    name = "fake-voices"
-
-    def identity(self) -> dict[str, str]:
-        return {"backend": self.name}
-
-    def embed(self, audio: np.ndarray) -> np.ndarray:
-        spectrum = np.abs(np.fft.rfft(audio, n=2 * len(audio))) ** 2
-        acf = np.fft.irfft(spectrum)[: RATE // 50]
-        lag = RATE // 400 + int(np.argmax(acf[RATE // 400: RATE // 60]))
-        vector = np.zeros(8)
-        vector[min(7, int((RATE / lag - 60) // 20))] = 1.0
-        vector[-1] += 0.2
-        return vector / np.linalg.norm(vector)
