@@ -19,7 +19,7 @@ CATEGORIES: tuple[str, ...] = (
     "starvation",
     "concealment",
 )
-SPLITS: tuple[str, ...] = ("dev", "heldout")
+SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2")
 NATIVE_CHANNELS: tuple[str, ...] = ("radio", "phone")
 
 
