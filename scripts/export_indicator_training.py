@@ -3,14 +3,18 @@
 
 Sources (development material only): the second phrasebook and its probes
 (``tests/analysis/devset.py``: main, probe..probe6, everyday talk), the first phrasebook
-(``tests/analysis/phrasebook.py``), the sentences of the dev dialogs dlg-01..dlg-13 (each labelled
-by the indicator categories whose quotes fall in it, else negative) and the embedding examples
-(``data/prototypes.json``). Held-out dialogs are never read: only ids dlg-01..dlg-13 of
-``load_dialogs("dev")`` are used.
+(``tests/analysis/phrasebook.py``), the sentences of the dev dialogs dlg-01..dlg-13 and of the
+first held-out set dlg-14..dlg-44 (measured twice, development material since 2026-12-06; each
+sentence labelled by the indicator categories whose quotes fall in it, else negative), the
+hand-written exchanges of ``tests/analysis/training/*.json`` (one author per file, written without
+sight of the rules or any evaluation dialog) and the embedding examples (``data/prototypes.json``).
+The sealed ``heldout2`` dialogs are never read.
 
 Each row: ``text``, ``language``, ``categories`` (empty = negative), ``also`` (a second category a
-positive may fairly raise: not counted as a negative of it), ``set`` (the fold used for
-cross-validation) and ``kind`` (positive, hard_negative, everyday, dialog, neutral_example).
+positive may fairly raise: not counted as a negative of it), ``previous`` (the turns before the
+sentence and the earlier sentences of its own turn; empty for lone sentences), ``set`` (the fold
+used for cross-validation: one per phrasebook, dialog split and author) and ``kind`` (positive,
+hard_negative, everyday, dialog, neutral_example, authored_negative, authored_context).
 
     .venv/bin/python scripts/export_indicator_training.py
 """
@@ -32,8 +36,32 @@ from audita.analysis.tokens import sentence_spans  # noqa: E402
 from audita.corpus.dialogs import load_dialogs  # noqa: E402
 from audita.text import detect_language  # noqa: E402
 
-DEV_DIALOGS = {f"dlg-{n:02d}" for n in range(1, 14)}
+# The first held-out set (dlg-14..dlg-44) was measured twice and is development material since
+# 2026-12-06 (its own fold); heldout2 is the sealed measure and is never read here.
+DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1"}
+CONTEXT_TURNS = 2
+TRAINING = ROOT / "tests" / "analysis" / "training"
 OUT = ROOT / "src" / "audita" / "analysis" / "data" / "indicator_training.json"
+
+
+def _turn_rows(text: str, spans: list[tuple[str, int, int]], before: list[str], language: str, which: str,
+               kind: str, source: str) -> list[dict]:
+    """One row per sentence of a turn: labelled by the indicator spans it overlaps, with the turns
+    before it and the earlier sentences of its own turn as ``previous`` (see classifier.context_text)."""
+    out = []
+    for a, b in sentence_spans(text):
+        sentence = text[a:b].strip()
+        if not any(c.isalpha() for c in sentence):
+            continue
+        start = a + text[a:b].index(sentence)
+        end = start + len(sentence)
+        categories = sorted({c for c, s, e in spans if s < end and start < e})
+        earlier = text[:start].strip()
+        out.append({"text": sentence, "language": language, "categories": categories, "also": [],
+                    "previous": [*before, earlier] if earlier else list(before), "set": which,
+                    "kind": kind if kind == "dialog" else "positive" if categories else kind,
+                    "source": source})
+    return out
 
 
 def rows() -> list[dict]:
@@ -51,21 +79,28 @@ def rows() -> list[dict]:
     for language, text in phrasebook.NEGATIVE:
         out.append({"text": text, "language": language, "categories": [], "also": [], "set": "phrasebook",
                     "kind": "hard_negative"})
-    for dialog in load_dialogs("dev"):
-        if dialog.dialog_id not in DEV_DIALOGS or dialog.split != "dev":
-            continue
+    for dialog in load_dialogs("all"):
+        if dialog.split not in DIALOG_SETS:
+            continue  # heldout2 is never read
         language = detect_language(" ".join(t.text for t in dialog.transmissions))
         language = language if language in ("ru", "uk", "en") else "ru"
-        for tx in dialog.transmissions:
-            for a, b in sentence_spans(tx.text):
-                sentence = tx.text[a:b].strip()
-                if not any(c.isalpha() for c in sentence):
-                    continue
-                start = a + tx.text[a:b].index(sentence)
-                end = start + len(sentence)
-                categories = sorted({i.category for i in tx.indicators if i.char_start < end and start < i.char_end})
-                out.append({"text": sentence, "language": language, "categories": categories, "also": [],
-                            "set": "dialogs", "kind": "dialog", "dialog": dialog.dialog_id})
+        turns = [t.text for t in dialog.transmissions]
+        for n, tx in enumerate(dialog.transmissions):
+            out.extend(_turn_rows(tx.text, [(i.category, i.char_start, i.char_end) for i in tx.indicators],
+                                  turns[max(0, n - CONTEXT_TURNS):n], language, DIALOG_SETS[dialog.split], "dialog",
+                                  dialog.dialog_id))
+    for path in sorted(TRAINING.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        author = str(data["author"])
+        for item in data["items"]:
+            text = item["text"]
+            spans = []
+            for indicator in item["indicators"]:
+                start = text.index(indicator["quote"])
+                spans.append((indicator["category"], start, start + len(indicator["quote"])))
+            kind = "authored_context" if spans else "authored_negative"
+            out.extend(_turn_rows(text, spans, list(item.get("context", []))[-CONTEXT_TURNS:], item["language"],
+                                  f"author-{author}", kind, item["id"]))
     prototypes = json.loads((ROOT / "src/audita/analysis/data/prototypes.json").read_text(encoding="utf-8"))
     for category, texts in sorted(prototypes["categories"].items()):
         for text in texts:
@@ -79,8 +114,9 @@ def rows() -> list[dict]:
 
 def main() -> None:
     data = {"schema": "audita.indicator-training/1",
-            "note": "Development material only (tests/analysis/devset.py, tests/analysis/phrasebook.py, dev dialogs "
-                    "dlg-01..dlg-13, data/prototypes.json); regenerate with scripts/export_indicator_training.py.",
+            "note": "Development material only (tests/analysis/devset.py, tests/analysis/phrasebook.py, dialogs "
+                    "dlg-01..dlg-44 (dev and the retired first held-out set), tests/analysis/training/*.json, "
+                    "data/prototypes.json); never heldout2. Regenerate with scripts/export_indicator_training.py.",
             "rows": rows()}
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     counts: dict[str, int] = {}

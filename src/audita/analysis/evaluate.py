@@ -135,3 +135,30 @@ def evaluate_split(split: str, options: AnalysisOptions | None = None, keep_deta
     from audita.corpus.dialogs import load_dialogs
 
     return evaluate_dialogs(load_dialogs(split), split, options, keep_details)
+
+
+AUTHORED_DIR = "tests/analysis/training"
+
+
+def authored_dialogs(directory: Any) -> list[Any]:
+    """The hand-written training exchanges (``tests/analysis/training/*.json``) as dialogs: the
+    context turns, then the target turn with its indicator spans. Development material (the learned
+    signal is trained on it): figures on it are in-sample for the classifier."""
+    import json
+    from pathlib import Path
+
+    from audita.corpus.dialogs import parse_dialog
+
+    out = []
+    for path in sorted(Path(directory).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for item in data["items"]:
+            turns = [{"speaker": "a", "text": t} for t in item.get("context", []) if t.strip()]
+            turns.append({"speaker": "a", "text": item["text"], "indicators": item["indicators"]})
+            out.append(parse_dialog({"id": item["id"], "split": "dev", "channel": "radio",
+                                     "speakers": {"a": {"id": "a"}}, "transmissions": turns}))
+    return out
+
+
+def evaluate_authored(directory: Any, options: AnalysisOptions | None = None, keep_details: bool = True) -> Evaluation:
+    return evaluate_dialogs(authored_dialogs(directory), "authored", options, keep_details)

