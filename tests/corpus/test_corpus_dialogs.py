@@ -3,7 +3,7 @@ from collections import Counter
 import pytest
 
 from audita.corpus.audio import tts_text
-from audita.corpus.dialogs import CATEGORIES, DialogError, load_dialogs, parse_dialog
+from audita.corpus.dialogs import CATEGORIES, RENDERED_SPLITS, DialogError, load_dialogs, parse_dialog
 
 
 def test_packaged_dialogs_are_valid_and_dev_stays_frozen():
@@ -48,6 +48,8 @@ def test_scripts_are_speakable_by_the_russian_festival_voice():
     letters = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
     allowed = set(letters + letters.upper() + " .,!?-—–:;«»\"()")
     for dialog in load_dialogs("all"):
+        if dialog.split not in RENDERED_SPLITS:
+            continue  # text-only evaluation split
         for t in dialog.transmissions:
             assert set(tts_text(t.text)) <= allowed, (dialog.dialog_id, set(tts_text(t.text)) - allowed)
     assert tts_text("Кінець зв'язку, її є ґанок") == "Кинець звъязку, йийи е ганок"
@@ -87,3 +89,18 @@ def test_parse_locates_quotes():
 def test_parse_rejects_bad_scripts(bad):
     with pytest.raises(DialogError):
         parse_dialog(_raw(**bad))
+
+
+def test_sealed_split_is_text_only_and_never_rendered(tmp_path):
+    from audita.corpus.generate import GenerateOptions, generate_corpus
+
+    sealed = load_dialogs("heldout2")
+    assert len(sealed) >= 40 and {d.split for d in sealed} == {"heldout2"}
+    counts = {c: 0 for c in CATEGORIES}
+    for d in sealed:
+        for t in d.transmissions:
+            for i in t.indicators:
+                counts[i.category] += 1
+    assert min(counts.values()) >= 7
+    with pytest.raises(ValueError, match="not rendered"):
+        generate_corpus(tmp_path / "c", GenerateOptions(split="heldout2", long=False))

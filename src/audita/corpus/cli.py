@@ -21,7 +21,7 @@ def corpus_group() -> None:
 @corpus_group.command("generate")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
-@click.option("--split", default="dev", show_default=True, type=click.Choice(["dev", "heldout", "heldout2", "all"]))
+@click.option("--split", default="dev", show_default=True, type=click.Choice(["dev", "heldout", "all"]))
 @click.option("--long/--no-long", "long_", default=True, show_default=True, help="Add a >= 3 minute radio log.")
 @click.option("--channel", "channels", multiple=True, type=click.Choice(list(CHANNELS)),
               help="Channels to render (repeatable; default: all).")

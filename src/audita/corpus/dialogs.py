@@ -20,6 +20,9 @@ CATEGORIES: tuple[str, ...] = (
     "concealment",
 )
 SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2")
+# heldout2 (a sealed evaluation set, 2026-12-06) holds English and digits the Russian festival voice
+# cannot speak: it is evaluated as text only and never rendered to audio.
+RENDERED_SPLITS: tuple[str, ...] = ("dev", "heldout")
 NATIVE_CHANNELS: tuple[str, ...] = ("radio", "phone")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from audita.corpus.audio import decode_any, encode, synthesize
 from audita.corpus.channels import CHANNELS, Rendered, render_clean, render_phone, render_radio
-from audita.corpus.dialogs import SPLITS, Dialog, load_dialogs
+from audita.corpus.dialogs import RENDERED_SPLITS, Dialog, load_dialogs
 from audita.corpus.truth import (
     CorpusIndex,
     DuplicateLink,
@@ -33,7 +33,7 @@ COMPRESSED = {"clean": "opus", "radio": "mp3", "phone": "mp3"}
 @dataclass(frozen=True)
 class GenerateOptions:
     seed: int = DEFAULT_SEED
-    split: str = "dev"  # "dev" | "heldout" | "heldout2" | "all"
+    split: str = "dev"  # "dev" | "heldout" | "all" (heldout2 is text-only: never rendered)
     channels: tuple[str, ...] = CHANNELS
     long: bool = True
     near_duplicates: bool = True
@@ -269,12 +269,14 @@ def generate_corpus(out: Path, options: GenerateOptions = GenerateOptions(),
     unknown = set(options.channels) - set(CHANNELS)
     if unknown:
         raise ValueError(f"unknown channels: {sorted(unknown)}")
-    dialogs = load_dialogs(options.split, options.dialogs_dir)
+    if options.split not in (*RENDERED_SPLITS, "all"):
+        raise ValueError(f"split {options.split!r} is not rendered to audio (text-only evaluation split)")
+    dialogs = [d for d in load_dialogs(options.split, options.dialogs_dir) if d.split in RENDERED_SPLITS]
     if options.dialog_ids:
         dialogs = [d for d in dialogs if d.dialog_id in options.dialog_ids]
     if not dialogs:
         raise ValueError("no dialogs selected")
-    splits = [s for s in SPLITS if any(d.split == s for d in dialogs)]
+    splits = [s for s in RENDERED_SPLITS if any(d.split == s for d in dialogs)]
     total = len(dialogs) * len(options.channels)
     if options.long:
         total += len(splits)
