@@ -189,18 +189,24 @@ def targets(rows: list[dict[str, Any]], classes: list[str]) -> tuple[Any, Any]:
     return y, mask
 
 
+def class_balance(y: Any, mask: Any) -> Any:
+    """Per row and class: half the weight on the positives, half on the negatives; 0 where masked."""
+    n = y.shape[0]
+    positives = (y * mask).sum(axis=0)
+    negatives = ((1 - y) * mask).sum(axis=0)
+    return np.where(y > 0, 0.5 * n / np.maximum(positives, 1.0), 0.5 * n / np.maximum(negatives, 1.0)) * mask
+
+
 def fit(vectors: Any, rows: list[dict[str, Any]], classes: list[str], l2: float) -> dict[str, Any]:
     x = np.asarray(vectors, dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0) + 1e-6
     xs = (x - mean) / scale
     y, mask = targets(rows, classes)
+    balance = class_balance(y, mask)
     weights, bias = [], []
     for j in range(len(classes)):
-        positives = float((y[:, j] * mask[:, j]).sum())
-        negatives = float(((1 - y[:, j]) * mask[:, j]).sum())
-        balance = np.where(y[:, j] > 0, 0.5 * len(rows) / max(positives, 1.0), 0.5 * len(rows) / max(negatives, 1.0))
-        w, b = fit_binary(xs, y[:, j], balance * mask[:, j], l2)
+        w, b = fit_binary(xs, y[:, j], balance[:, j], l2)
         weights.append(w)
         bias.append(b)
     return {"classes": classes, "mean": mean, "scale": scale, "weights": np.array(weights), "bias": np.array(bias)}
@@ -243,10 +249,7 @@ def fit_network(vectors: Any, rows: list[dict[str, Any]], classes: list[str], *,
     scale = x.std(axis=0) + 1e-6
     xs = (x - mean) / scale
     y, mask = targets(rows, classes)
-    n = len(rows)
-    positives = (y * mask).sum(axis=0)
-    negatives = ((1 - y) * mask).sum(axis=0)
-    weight = np.where(y > 0, 0.5 * n / np.maximum(positives, 1.0), 0.5 * n / np.maximum(negatives, 1.0)) * mask / n
+    weight = class_balance(y, mask) / len(rows)
     rng = np.random.default_rng(seed)
     d, k = xs.shape[1], len(classes)
     params = [rng.normal(0.0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
