@@ -487,9 +487,10 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
                     signals.append({"type": "embedding", "model": emb.MODEL_NAME, "score": scored.score,
                                     "similarity": scored.similarity, "neutral": scored.neutral})
                 if use_classifier and around:
-                    a0 = sentences[span_index(sentences, start)][0]
+                    first = sentences[span_index(sentences, start)][0]
+                    last = sentences[span_index(sentences, max(start, end - 1))][1]
                     probability = clf.load().category_probability(
-                        emb.embed([around])[0], category, _context_vector(doc, n, a0, a0 + len(around)))
+                        emb.embed([around])[0], category, _context_vector(doc, n, first, last))
                     if probability is not None:
                         signals.append({"type": "classifier", "model": clf.load().name, "probability": probability})
             confidence = round(min(0.99, max(0.05, confidence)), 3)
@@ -575,7 +576,7 @@ def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOpti
         if (ALL in blocked.get(k, set()) or (flagged.get(k) and not CLASSIFIER_BESIDE_RULES)
                 or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS
                 or (CLASSIFIER_SKIP_QUESTIONS and _classifier_text(segment.text, a, b).endswith("?"))):
-            continue  # a rule already spoke here, or a question (context-bound: «Ну и как там?»)
+            continue  # a negated or suppressed match, a rule already spoke here, too short, or a question
         vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
         for prediction in model.predict(vector, options.classifier_threshold, _context_vector(doc, n, a, b)):
             category = prediction.category
