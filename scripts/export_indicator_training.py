@@ -32,14 +32,14 @@ sys.path.insert(0, str(ROOT / "src"))
 import devset  # noqa: E402
 import phrasebook  # noqa: E402
 
+from audita.analysis.classifier import CONTEXT_TURNS  # noqa: E402
+from audita.analysis.evaluate import dialog_language  # noqa: E402
 from audita.analysis.tokens import sentence_spans  # noqa: E402
 from audita.corpus.dialogs import load_dialogs  # noqa: E402
-from audita.text import detect_language  # noqa: E402
 
 # The first held-out set (dlg-14..dlg-44) was measured twice and is development material since
 # 2026-12-06 (its own fold); heldout2 is the sealed measure and is never read here.
 DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1"}
-CONTEXT_TURNS = 2
 TRAINING = ROOT / "tests" / "analysis" / "training"
 OUT = ROOT / "src" / "audita" / "analysis" / "data" / "indicator_training.json"
 
@@ -82,8 +82,7 @@ def rows() -> list[dict]:
     for dialog in load_dialogs("all"):
         if dialog.split not in DIALOG_SETS:
             continue  # heldout2 is never read
-        language = detect_language(" ".join(t.text for t in dialog.transmissions))
-        language = language if language in ("ru", "uk", "en") else "ru"
+        language = dialog_language(dialog)
         turns = [t.text for t in dialog.transmissions]
         for n, tx in enumerate(dialog.transmissions):
             out.extend(_turn_rows(tx.text, [(i.category, i.char_start, i.char_end) for i in tx.indicators],

@@ -67,13 +67,19 @@ class Evaluation:
         return self.places_correct / self.places_truth if self.places_truth else None
 
 
-def dialog_transcript(dialog: Any) -> dict[str, Any]:
-    """An ``audita.speech/1``-shaped transcript of a scripted dialog (no timings). The language is
-    detected once over the whole dialog, as speech recognition labels a window of transmissions."""
+def dialog_language(dialog: Any) -> str:
+    """The language detected once over the whole dialog (as speech recognition labels a window of
+    transmissions): ru, uk or en; Russian when undecided."""
     from audita.text import detect_language
 
     language = detect_language(" ".join(t.text for t in dialog.transmissions))
-    language = language if language in ("ru", "uk", "en") else "ru"
+    return language if language in ("ru", "uk", "en") else "ru"
+
+
+def dialog_transcript(dialog: Any) -> dict[str, Any]:
+    """An ``audita.speech/1``-shaped transcript of a scripted dialog (no timings), labelled with
+    ``dialog_language``."""
+    language = dialog_language(dialog)
     return {"schema": "audita.speech/1", "transmissions": [
         {"index": n, "text": t.text, "language": language, "words": [], "unintelligible": False}
         for n, t in enumerate(dialog.transmissions)]}
@@ -136,8 +142,6 @@ def evaluate_split(split: str, options: AnalysisOptions | None = None, keep_deta
 
     return evaluate_dialogs(load_dialogs(split), split, options, keep_details)
 
-
-AUTHORED_DIR = "tests/analysis/training"
 
 
 def authored_dialogs(directory: Any) -> list[Any]:
