@@ -19,9 +19,9 @@ CATEGORIES: tuple[str, ...] = (
     "starvation",
     "concealment",
 )
-SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2")
-# heldout2 (a sealed evaluation set, 2026-12-06) holds English and digits the Russian festival voice
-# cannot speak: it is evaluated as text only and never rendered to audio.
+SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2", "heldout3")
+# heldout2 (measured once, 2026-12-06) and heldout3 (sealed, 2026-12-06) hold English and digits the
+# Russian festival voice cannot speak: they are evaluated as text only and never rendered to audio.
 RENDERED_SPLITS: tuple[str, ...] = ("dev", "heldout")
 NATIVE_CHANNELS: tuple[str, ...] = ("radio", "phone")
 
