@@ -5,8 +5,9 @@ imports it, so `audita bench` lists them):
   ground-truth text, per split (no speech recognition needed; about a minute): ``dev`` (what the
   rules were written against), ``heldout`` (the first held-out set: measured twice, then retired to
   development material on 2026-12-06 — the learned signal is trained on it and rules were revised
-  from its misses, so its figures are no longer a fair measure) and ``heldout2`` (a fresh set by
-  an author who saw neither the rules, nor the training material, nor the other dialogs: the
+  from its misses, so its figures are no longer a fair measure), ``heldout2`` (the second, by an
+  independent author: measured once, then retired the same way) and ``heldout3`` (a fresh set by
+  another author who saw neither the rules, nor the training material, nor the other dialogs: the
   honest measure).
 - ``analysis-geocoding``: share of truth places resolved within 5 km, and places found where the
   truth has none.
@@ -22,8 +23,9 @@ from typing import Any
 from audita.bench.sections import BenchContext, register_section
 from audita.bench.table import NOT_AVAILABLE, Row
 
-SPLITS = ("dev", "heldout", "heldout2")
-RETIRED = {"heldout": "retired to development 2026-12-06 (in training)"}
+SPLITS = ("dev", "heldout", "heldout2", "heldout3")
+RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
+           "heldout2": "measured once, then retired to development 2026-12-06 (in training)"}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 
