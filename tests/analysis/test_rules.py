@@ -147,3 +147,46 @@ def test_rule_file_errors_are_reported() -> None:
 def test_garbage_text_gives_empty_results(text: str) -> None:
     result = analyze_text(text, None, FAST)
     assert result.flags == ()
+
+
+def _categories(*turns: str) -> list[tuple[int, str]]:
+    return [(f.transmission, f.category) for f in analyze_transcript(transcript(*turns), FAST).flags]
+
+
+def test_excludes_drop_a_match_when_the_class_is_present() -> None:
+    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}}, "classes": {"gone": {"words": ["ушли"]}}, "hard_negatives": []}
+    rule = {"id": "r", "category": "x", "weight": 0.7, "patterns": ["накрывай"], "gap": 0,
+            "excludes": [{"class": "@gone", "scope": "window"}]}
+    rules = parse_rules({**base, "rules": [rule]}, b"", shipped_glossary())
+    assert rules.rules[0].excludes and rules.rules[0].excludes[0].scope == "window"
+
+
+def test_short_strike_order_reads_the_exchange() -> None:
+    # the order itself names no target; the exchange before it names civilians or a protected building
+    assert (2, "attack_on_civilians") in _categories(
+        "Дрон бачить людей біля пункту незламності.", "Там же цивільні грітися приходять.", "Знаю. Кидай.")
+    assert (2, "attack_on_protected_objects") in _categories(
+        "Больничка на окраине, крест на крыше, машины скорой стоят.", "Военные есть?", "Не видно. Всё равно работай.")
+    # civilians gone, or the order is about a military target: silent
+    assert _categories("Жильцы ушли ещё в марте.", "Накрывай.") == []
+    assert _categories("Там люди ходят.", "Принял, по посадке работай, когда уйдут.") == []
+    # an acknowledgement is not an order
+    assert _categories("Там люди ходят.", "Плюс. Работаем.") == []
+
+
+def test_euphemistic_kill_order_after_surrender() -> None:
+    assert (2, "killing_hors_de_combat") in _categories(
+        "Двое, двое. Автоматы скинули, сидят.", "Что с ними?", "Работай обоих и отходи к точке три.")
+    assert (1, "killing_hors_de_combat") in _categories(
+        "Four of theirs surrendered, they are on their knees now.", "You heard me. Do them.")
+    assert (2, "killing_hors_de_combat") in _categories(
+        "Полонених не брати, команда така.", "Один з білою ганчіркою, на коліна став.", "Мінусуй всіх трьох.")
+    assert (2, "attack_on_civilians") in _categories("Там в окне бабка, занавеску отодвинула.", "Смотрит на нас?", "Смотрит. Сними её.")
+
+
+def test_strike_on_protected_object_order_shapes() -> None:
+    assert "attack_on_protected_objects" in {c for _, c in _categories("И больничку на Клочковской тоже положи, пару пакетов.")}
+    assert "attack_on_protected_objects" in {c for _, c in _categories("Потом перенесёшь на роддом, который с синей крышей.")}
+    assert "attack_on_civilians" in {c for _, c in _categories("Люди стояли в черзі за хлібом, а вони з міномета прямо по черзі.")}
+    assert _categories("Наших трёхсотых двоих в больничку в Пологах привезли, там врачи местные ещё работают.") == []
+    assert _categories("Тут, говорят, хохлы пленным нашим уши режут, но это байки, наверное, никто сам не видел.") == []

@@ -13,6 +13,8 @@ words, a negated repetition of a matched verb or a prohibitive word right after 
 pattern itself contains the negation (``пленных не брать``) or the rule says ``negatable: false``.
 ``requires`` lists word classes that must occur in the sentence, the transmission or the
 *window* (the transmission, the ``window`` transmissions before it and the one after it);
+``excludes`` lists classes that must not occur there (context that makes a match lawful:
+«гражданских вывели», "no civilians");
 ``boosts`` raise the weight when a class occurs in the window; ``recategorise`` moves a match to
 another category when a class occurs in the given scope; ``yield_to`` drops a match when a flag
 of the named category covers the same sentence. *Hard negatives* (lawful targets, own casualty
@@ -41,7 +43,8 @@ DEFAULT_GAP = 3
 # Words an "=" (adjacent) element may skip: "from the houses", «из каждого дома», «по их позиции»
 DETERMINERS = frozenset({"the", "a", "an", "their", "his", "her", "its", "those", "these", "this", "that", "our", "some",
                          "каждого", "каждый", "каждом", "всех", "этих", "этого", "эту", "этот", "эти", "тех", "того", "ту",
-                         "чужих", "чужой", "чужие", "пустых", "пустые", "их", "его", "ее", "её", "кожного", "цю", "цей", "ці", "їх"})
+                         "чужих", "чужой", "чужие", "пустых", "пустые", "их", "его", "ее", "её", "кожного", "цю", "цей", "ці", "їх",
+                         "нашої", "нашей", "нашего", "нашу", "моей", "моєї", "мого", "моего", "my"})
 
 
 class RuleError(ValueError):
@@ -142,6 +145,7 @@ class Rule:
     recategorise: tuple[Recategorise, ...]
     yield_to: tuple[str, ...]
     note: str
+    excludes: tuple[Requirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,8 @@ def parse_rules(data: dict[str, Any], raw: bytes, glossary: Glossary) -> RuleSet
             boosts=tuple(Boost(compiler.element(b["context"]), float(b["weight"])) for b in raw_rule.get("boosts", [])),
             recategorise=tuple(recategorise), yield_to=tuple(raw_rule.get("yield_to", [])),
             note=raw_rule.get("note", ""),
+            excludes=tuple(Requirement(compiler.element(r["class"]), _scope(r.get("scope", "window"), rule_id))
+                           for r in raw_rule.get("excludes", [])),
         ))
     negatives = []
     for item in data.get("hard_negatives", []):
@@ -546,7 +552,9 @@ def match_segment(ruleset: RuleSet, segments: Sequence[SegmentTokens], position:
                         break
                     signals.append({"type": "context", "class": requirement.element.source, "scope": requirement.scope,
                                     "words": seen})
-                if missing:
+                if missing or any(
+                        _present(exclude.element, exclude.scope, segments, position, window, spans, caches) is not None
+                        for exclude in rule.excludes):
                     continue
                 negated = rule.negatable and not pattern.has_negation and _negated(ruleset, pattern, spans, segment)
                 weight = rule.weight
