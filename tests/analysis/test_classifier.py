@@ -41,16 +41,19 @@ def test_classifier_file_matches_its_training_set_and_model() -> None:
 
 
 def test_training_rows_hold_no_sealed_dialog() -> None:
-    """Dialog rows come from the dev split (dlg-01..13) and the retired first held-out set
-    (dlg-14..44) only; not one sentence of the sealed heldout2 set is in the training file."""
+    """Dialog rows come from the dev split (dlg-01..13) and the retired first and second held-out
+    sets (dlg-14..44, dlg-101..140) only; not one sentence of the sealed heldout3 set is in the
+    training file."""
     from audita.corpus.dialogs import load_dialogs
 
     raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
     rows = json.loads(raw)["rows"]
-    dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1")]
+    dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1", "heldout2")]
     assert {r["source"] for r in dialog_rows if r["set"] == "dialogs"} <= {f"dlg-{n:02d}" for n in range(1, 14)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout1"} <= {f"dlg-{n:02d}" for n in range(14, 45)}
-    sealed = load_dialogs("heldout2")
+    assert {r["source"] for r in dialog_rows if r["set"] == "heldout2"} <= {f"dlg-{n}" for n in range(101, 141)}
+    assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2"}
+    sealed = load_dialogs("heldout3")
     assert sealed
     sealed_ids = {d.dialog_id for d in sealed}
     assert not any(r.get("source") in sealed_ids for r in rows)
@@ -62,7 +65,8 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
 def test_authors_are_folds_and_rows_carry_their_context() -> None:
     rows, _ = train.load_rows()
     sets = {r["set"] for r in rows}
-    assert {"author-A", "author-B", "author-C", "heldout1", "dialogs"} <= sets
+    assert {"author-A", "author-B", "author-C", "author-D", "author-E", "author-F", "heldout1", "heldout2",
+            "dialogs"} <= sets
     authored = [r for r in rows if r["set"].startswith("author-")]
     assert sum(1 for r in authored if r["previous"]) > len(authored) // 4  # context-dependent exchanges
     assert {r["language"] for r in authored} == {"ru", "uk", "en"}
@@ -75,6 +79,33 @@ def test_context_text_keeps_the_last_words_then_the_sentence() -> None:
     long = " ".join(f"w{i}" for i in range(200))
     words = clf.context_text([long], "конец.").split()
     assert len(words) == clf.CONTEXT_WORDS + 1 and words[0] == f"w{200 - clf.CONTEXT_WORDS}" and words[-1] == "конец."
+
+
+def test_lexical_features_are_lemmas_bigrams_and_context_lemmas() -> None:
+    ru = clf.lexical_features(["Двое сдались."], "Расстреляли пленных.", "ru")
+    assert {"s:расстрелять", "s:пленный", "b:расстрелять_пленный", "c:двое", "c:сдаться"} <= ru
+    assert clf.lexical_features([], "Расстрелять пленного", "ru") & ru >= {"s:расстрелять", "s:пленный"}
+    uk = clf.lexical_features([], "Розстріляли полонених", "uk")
+    assert {"s:розстріляти", "s:полонений"} <= uk and not any(f.startswith("c:") for f in uk)
+    en = clf.lexical_features([], "They shot the prisoners", "en")
+    assert any(f.startswith("s:prison") for f in en)
+
+
+def test_lexical_model_learns_and_explains_a_toy_set() -> None:
+    import numpy as np
+
+    from audita.analysis import lexical
+
+    rows = [frozenset({"s:пленный", "s:расстрелять"}), frozenset({"s:пленный", "s:кормить"}),
+            frozenset({"s:расстрелять", "s:пленный", "s:всех"}), frozenset({"s:позиция", "s:обстрелять"})] * 3
+    y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]] * 3)
+    fitted = lexical.fit(rows, y, clf.class_balance(y, np.ones_like(y)), ["kill", "neutral"], c=3.0, min_count=2)
+    model = lexical.LexicalModel(fitted["vocabulary"], fitted["weights"], fitted["bias"])
+    probs = model.probabilities([frozenset({"s:расстрелять", "s:пленный"}), frozenset({"s:кормить", "s:пленный"})])
+    assert probs[0, 0] > 0.8 > 0.2 > probs[1, 0]
+    assert model.strongest(frozenset({"s:расстрелять", "s:пленный", "s:незнакомое"}), 0)[0] == "s:расстрелять"
+    again = lexical.fit(rows, y, clf.class_balance(y, np.ones_like(y)), ["kill", "neutral"], c=3.0, min_count=2)
+    assert np.array_equal(again["weights"], fitted["weights"])  # deterministic
 
 
 def test_network_arrays_round_trip_as_float32() -> None:
@@ -103,6 +134,7 @@ def test_paraphrase_no_rule_catches_is_flagged_with_a_reason() -> None:
     assert flag.quote == PARAPHRASE[flag.char_start:flag.char_end]
     assert "close to:" in flag.reason and "probability" in flag.reason
     assert flag.confidence <= 0.55 and flag.signals[0]["type"] == "classifier" and flag.signals[0]["nearest"]
+    assert "lemmas" in flag.reason and isinstance(flag.signals[0]["cues"], list)
     assert result.provenance["classifier_model"] == clf.MODEL_NAME
     assert result.provenance["classifier_sha256"] == clf.file_sha256()
 
@@ -126,7 +158,16 @@ def test_hard_negatives_everyday_talk_and_neutral_examples_do_not_fire() -> None
                                     .read_text(encoding="utf-8"))["neutral"]))
     model = clf.load()
     vectors = emb.embed(texts)
-    fired = {t: [p.category for p in model.predict(v)] for t, v in zip(texts, vectors, strict=True)}  # no context
+    language = {text: lang for _, (_, negative, _) in SETS.items() for lang, text in negative}
+    language.update({text: lang for lang, text in PHRASEBOOK_NEGATIVE})
+
+    def lexical(text: str) -> frozenset[str] | None:
+        if model.lexical is None:
+            return None
+        return clf.lexical_features([], text, language.get(text, "en" if text.isascii() else "ru"))
+
+    fired = {t: [p.category for p in model.predict(v, lexical=lexical(t))]  # no context
+             for t, v in zip(texts, vectors, strict=True)}
     assert not {t: c for t, c in fired.items() if c}
 
 
@@ -152,9 +193,18 @@ def test_training_is_deterministic_on_a_small_subset() -> None:
     assert first == second
     data = json.loads(first)
     assert data["classes"][-1] == clf.NEUTRAL and data["features"] == clf.FEATURES and data["network"]
+    assert data["model"] == clf.MODEL_NAME and data["lexical"]["vocabulary"] and data["min_threshold"] == 0.5
     model = clf.Classifier(data)
-    probs = model.probabilities(model.features(vectors[0][:384], vectors[0][384:]))
+    lexical = train.lexical_rows(subset[:1])
+    probs = model.probabilities(model.features(vectors[0][:384], vectors[0][384:]), lexical)
     assert probs.shape == (1, len(data["classes"])) and ((probs >= 0) & (probs <= 1)).all()
+    network_only = model.probabilities(model.features(vectors[0][:384], vectors[0][384:]))
+    assert not (probs == network_only).all()  # the lexical half is averaged in
+    with pytest.raises(ValueError, match="lexical"):
+        model.predict(vectors[0][:384], context_vector=vectors[0][384:])
+    alone = json.loads(train.dumps(train.build(vectors, subset, "x", options=train.ModelOptions(
+        hidden=16, epochs=40, lexical=False), cross_validation=False)))
+    assert alone["model"] == clf.NETWORK_NAME and "lexical" not in alone
     logreg = json.loads(train.dumps(train.build(vectors[:, :384], subset, "x", options=train.ModelOptions(kind="logreg"),
                                                 cross_validation=False)))
     assert logreg["model"] == clf.LOGREG_NAME and "weights" in logreg and "features" not in logreg

