@@ -2,8 +2,8 @@
 logistic regression over the sentence's lemmas (``audita.analysis.lexical``).
 
 Trained only on development material (``data/indicator_training.json``: the phrasebooks and their
-probes, the dialogs of the dev split and of the retired first held-out set, the hand-written
-exchanges of three authors, the embedding examples) by ``python -m audita.analysis.train``, which
+probes, the dialogs of the dev split and of the retired first and second held-out sets, the
+hand-written exchanges of six authors, the embedding examples) by ``python -m audita.analysis.train``, which
 writes ``data/classifier.json``: standardisation, one hidden ReLU layer (``network``: float32
 arrays) and one sigmoid per category plus a ``neutral`` class, the thresholds chosen by
 leave-one-set-out cross-validation, and the positive training sentences (int8 embeddings) that
@@ -146,6 +146,13 @@ class Classifier:
             probs = (probs + self.lexical.probabilities(lexical)) / 2.0
         return probs
 
+    def sentence_probabilities(self, vector: Any, context_vector: Any = None,
+                               lexical: frozenset[str] | None = None) -> Any:
+        """(classes,) probabilities of one sentence; a model with a lexical half needs ``lexical``."""
+        if self.lexical is not None and lexical is None:
+            raise ValueError("this classifier has a lexical half: pass the sentence's lexical_features")
+        return self.probabilities(self.features(vector, context_vector), None if lexical is None else [lexical])[0]
+
     def nearest(self, vector: Any, category: str, k: int = 2) -> tuple[tuple[str, float], ...]:
         texts, vectors = self.examples.get(category, ([], None))
         if not texts:
@@ -158,9 +165,7 @@ class Classifier:
                 lexical: frozenset[str] | None = None) -> list[Prediction]:
         """Categories the sentence raises (``threshold`` overrides the calibrated per-category ones);
         ``lexical``: the sentence's ``lexical_features`` (needed by a model with a lexical half)."""
-        if self.lexical is not None and lexical is None:
-            raise ValueError("this classifier has a lexical half: pass the sentence's lexical_features")
-        probs = self.probabilities(self.features(vector, context_vector), None if lexical is None else [lexical])[0]
+        probs = self.sentence_probabilities(vector, context_vector, lexical)
         neutral = float(probs[self.classes.index(NEUTRAL)]) if NEUTRAL in self.classes else 0.0
         out = []
         for j, category in enumerate(self.classes):
@@ -178,9 +183,7 @@ class Classifier:
                              lexical: frozenset[str] | None = None) -> float | None:
         if category not in self.classes:
             return None
-        if self.lexical is not None and lexical is None:
-            raise ValueError("this classifier has a lexical half: pass the sentence's lexical_features")
-        probs = self.probabilities(self.features(vector, context_vector), None if lexical is None else [lexical])[0]
+        probs = self.sentence_probabilities(vector, context_vector, lexical)
         return round(float(probs[self.classes.index(category)]), 3)
 
 
