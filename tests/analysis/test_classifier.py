@@ -99,13 +99,12 @@ def test_lexical_model_learns_and_explains_a_toy_set() -> None:
     rows = [frozenset({"s:пленный", "s:расстрелять"}), frozenset({"s:пленный", "s:кормить"}),
             frozenset({"s:расстрелять", "s:пленный", "s:всех"}), frozenset({"s:позиция", "s:обстрелять"})] * 3
     y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]] * 3)
-    fitted = lexical.fit(rows, y, clf.class_balance(y, np.ones_like(y)), ["kill", "neutral"], c=3.0, min_count=2)
-    model = lexical.LexicalModel(fitted["vocabulary"], fitted["weights"], fitted["bias"])
+    model = lexical.fit(rows, y, clf.class_balance(y, np.ones_like(y)), ["kill", "neutral"], c=3.0, min_count=2)
     probs = model.probabilities([frozenset({"s:расстрелять", "s:пленный"}), frozenset({"s:кормить", "s:пленный"})])
     assert probs[0, 0] > 0.8 > 0.2 > probs[1, 0]
     assert model.strongest(frozenset({"s:расстрелять", "s:пленный", "s:незнакомое"}), 0)[0] == "s:расстрелять"
     again = lexical.fit(rows, y, clf.class_balance(y, np.ones_like(y)), ["kill", "neutral"], c=3.0, min_count=2)
-    assert np.array_equal(again["weights"], fitted["weights"])  # deterministic
+    assert np.array_equal(again.weights, model.weights) and again.vocabulary == model.vocabulary  # deterministic
 
 
 def test_network_arrays_round_trip_as_float32() -> None:

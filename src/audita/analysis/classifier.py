@@ -71,6 +71,11 @@ def lexical_features(previous: Sequence[str], sentence: str, language: str) -> f
     return lexical.features(context_words(previous), sentence.strip(), language)
 
 
+def combine(network: Any, lexical: Any) -> Any:
+    """The learned signal's probabilities from its two halves' (training and analysis): their mean."""
+    return (network + lexical) / 2.0
+
+
 def file_sha256(name: str = FILE) -> str:
     return hashlib.sha256(resources.files("audita.analysis.data").joinpath(name).read_bytes()).hexdigest()
 
@@ -143,7 +148,7 @@ class Classifier:
         x = (np.asarray(features, dtype=np.float64).reshape(-1, self.mean.size) - self.mean) / self.scale
         probs = forward(self.layers, x) if self.network is not None else sigmoid(x @ self.weights.T + self.bias)
         if self.lexical is not None and lexical is not None:
-            probs = (probs + self.lexical.probabilities(lexical)) / 2.0
+            probs = combine(probs, self.lexical.probabilities(lexical))
         return probs
 
     def sentence_probabilities(self, vector: Any, context_vector: Any = None,

@@ -81,9 +81,10 @@ def _fit_binary(x: Any, y: Any, weight: Any, c: float) -> tuple[Any, float]:
 
 
 def fit(rows: Sequence[frozenset[str]], y: Any, balance: Any, classes: Sequence[str], c: float = C,
-        min_count: int = MIN_COUNT) -> dict[str, Any]:
+        min_count: int = MIN_COUNT) -> LexicalModel:
     """One logistic regression per class over the rows' lexical features. ``y``/``balance``: the
-    (rows, classes) targets and class-balanced weights of ``classifier.targets``/``class_balance``."""
+    (rows, classes) targets and class-balanced weights of ``classifier.targets``/``class_balance``.
+    The weights are rounded to float32, as stored: what is evaluated is exactly what is written."""
     vocab = vocabulary(rows, min_count)
     x = matrix(rows, vocab)
     weights, bias = [], []
@@ -91,9 +92,8 @@ def fit(rows: Sequence[frozenset[str]], y: Any, balance: Any, classes: Sequence[
         w, b = _fit_binary(x, y[:, j], balance[:, j], c)
         weights.append(w)
         bias.append(b)
-    # what is stored is float32: evaluate exactly that
-    return {"vocabulary": vocab, "weights": np.asarray(weights, dtype="<f4").astype(np.float64),
-            "bias": np.asarray(bias, dtype="<f4").astype(np.float64), "c": c, "min_count": min_count}
+    return LexicalModel(vocab, np.asarray(weights, dtype="<f4").astype(np.float64),
+                        np.asarray(bias, dtype="<f4").astype(np.float64))
 
 
 class LexicalModel:

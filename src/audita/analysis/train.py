@@ -133,7 +133,7 @@ def lexical_rows(rows: list[dict[str, Any]]) -> list[frozenset[str]]:
 
 
 def fit_lexical(lex: list[frozenset[str]], rows: list[dict[str, Any]], classes: list[str],
-                options: ModelOptions) -> Any:
+                options: ModelOptions) -> lexical.LexicalModel:
     y, mask = clf.targets(rows, classes)
     return lexical.fit(lex, y, clf.class_balance(y, mask), classes, options.lexical_c, options.lexical_min_count)
 
@@ -152,12 +152,12 @@ def predict_model(model: dict[str, Any], vectors: Any) -> Any:
     return clf.predict_network(model, vectors) if "layers" in model else clf.predict_matrix(model, vectors)
 
 
-def predict_both(model: dict[str, Any], lex_model: Any, vectors: Any, lex: list[frozenset[str]] | None) -> Any:
+def predict_both(model: dict[str, Any], lex_model: lexical.LexicalModel | None, vectors: Any,
+                 lex: list[frozenset[str]] | None) -> Any:
     probs = predict_model(model, vectors)
     if lex_model is None or lex is None:
         return probs
-    return (probs + lexical.LexicalModel(lex_model["vocabulary"], lex_model["weights"], lex_model["bias"])
-            .probabilities(lex)) / 2.0
+    return clf.combine(probs, lex_model.probabilities(lex))
 
 
 def cross_validate(vectors: Any, rows: list[dict[str, Any]], classes: list[str],
@@ -294,9 +294,9 @@ def build(vectors: Any, rows: list[dict[str, Any]], training_sha: str, *, option
         "mean": r6(model["mean"]), "scale": r6(model["scale"]),
         **({"network": {k: clf.pack_array(a) for k, a in zip(("w1", "b1", "w2", "b2"), model["layers"], strict=True)}}
            if "layers" in model else {"weights": [r6(w) for w in model["weights"]], "bias": r6(model["bias"])}),
-        **({"lexical": {"features": lexical.FEATURES, "c": lex_model["c"], "min_count": lex_model["min_count"],
-                        "vocabulary": lex_model["vocabulary"], "weights": clf.pack_array(lex_model["weights"]),
-                        "bias": clf.pack_array(lex_model["bias"])}} if lex_model is not None else {}),
+        **({"lexical": {"features": lexical.FEATURES, "c": options.lexical_c, "min_count": options.lexical_min_count,
+                        "vocabulary": list(lex_model.vocabulary), "weights": clf.pack_array(lex_model.weights),
+                        "bias": clf.pack_array(lex_model.bias)}} if lex_model is not None else {}),
         "cross_validation": report, "examples": examples,
     }
 
