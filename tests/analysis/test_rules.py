@@ -190,3 +190,26 @@ def test_strike_on_protected_object_order_shapes() -> None:
     assert "attack_on_civilians" in {c for _, c in _categories("Люди стояли в черзі за хлібом, а вони з міномета прямо по черзі.")}
     assert _categories("Наших трёхсотых двоих в больничку в Пологах привезли, там врачи местные ещё работают.") == []
     assert _categories("Тут, говорят, хохлы пленным нашим уши режут, но это байки, наверное, никто сам не видел.") == []
+
+
+def test_lookalikes_from_the_retired_third_heldout() -> None:
+    # read after heldout3 was measured once (it is development material now): each fired wrongly
+    assert _categories("Работай по их опорнику полным пакетом, пусть сложится.") == []
+    assert _categories("Гуманитарку не пропускать, колонну развернуть.", "Понял. Разворачиваю.") == [
+        (0, "starvation")]
+    assert _categories("Там же одни гражданские работают.") == []
+    assert _categories("У меня тут один ихний трёхсотый, ползёт, без автомата, ноги перебиты.") == []
+    assert _categories("Говорит, мобилизованный, просит не убивать.") == []
+    assert _categories("Мам, сьогодні бабусь вивозили, евакуація, волонтери довезли до Краматорська.") == []
+    assert "pillage" not in {c for _, c in _categories(
+        "Мы мужиков из частного сектора собрали, человек двенадцать, призывного возраста. Что с ними?")}
+    assert "pillage" not in {c for _, c in _categories(
+        "Замполит наш девчонку одну себе из дома забрал, у родителей на глазах.")}
+    assert "human_shields" not in {c for _, c in _categories(
+        "А в одному підвалі, де жінки з дітьми ховались, гранату кинули, коли заходили.")}
+
+
+def test_an_echo_question_is_not_a_second_indicator() -> None:
+    # the interlocutor repeats the words to ask what they mean: the statement before carries the flag
+    flags = _categories("Кто дёргается — в яму, и крышкой закрой, чтоб не нашли.", "В яму — это как?")
+    assert flags and all(n == 0 for n, _ in flags)

@@ -447,6 +447,24 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[a:b].strip()
 
 
+def _echo_question(doc: _Doc, n: int, match: RuleMatch, sentences: list[tuple[int, int]]) -> bool:
+    """A question that repeats the previous transmission's words to ask what they mean («В яму — это
+    как?» after «...в яму»): the statement carries the flag, the echo does not."""
+    if n == 0:
+        return False
+    toks = doc.toks[n]
+    text = doc.segments[n].text
+    a, b = sentences[span_index(sentences, toks[match.first].start)]
+    if not _classifier_text(text, a, b).endswith("?"):
+        return False
+    before = set().union(*(t.forms | {t.lower} for t in doc.toks[n - 1])) if doc.toks[n - 1] else set()
+    said = [toks[i] for first, last in match.spans for i in range(first, last)]
+    repeated = [bool(t.lower in before or t.forms & before) for t in said]
+    # a content word repeated, and nothing new but pronouns and particles («это», «их»)
+    return (any(r and len(t.lower) >= 3 for t, r in zip(said, repeated))
+            and all(r or len(t.lower) <= 3 for t, r in zip(said, repeated)))
+
+
 def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
     segs = [SegmentTokens(s.text, doc.toks[n], _dynamic_classes(doc, n)) for n, s in enumerate(doc.segments)]
     caches: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
@@ -462,8 +480,9 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
     for n, segment in enumerate(doc.segments):
         toks = doc.toks[n]
         every = match_segment(ruleset, segs, n, window=options.context_window, caches=caches)
-        matches = [m for m in every if not m.negated and m.suppressed_by is None]
         sentences = sentence_spans(segment.text)
+        matches = [m for m in every if not m.negated and m.suppressed_by is None
+                   and not _echo_question(doc, n, m, sentences)]
         flagged_sentences: set[int] = set()
         flagged_categories: dict[int, set[str]] = {}
         for group in _merge(segment, toks, matches):
