@@ -6,9 +6,11 @@ imports it, so `audita bench` lists them):
   rules were written against), ``heldout`` (the first held-out set: measured twice, then retired to
   development material on 2026-12-06 — the learned signal is trained on it and rules were revised
   from its misses, so its figures are no longer a fair measure), ``heldout2`` (the second, by an
-  independent author: measured once, then retired the same way) and ``heldout3`` (a fresh set by
-  another author who saw neither the rules, nor the training material, nor the other dialogs: the
-  honest measure).
+  independent author) and ``heldout3`` (the third, by another: each measured once, then retired the
+  same way) and ``heldout4`` (a fresh set by another author who saw neither the rules, nor the
+  training material, nor the other dialogs: the honest measure). Beside the span figures, each split
+  has a per-transmission pair (a flag of the category in a transmission that holds an indicator of
+  it), the unit an analyst reviews.
 - ``analysis-geocoding``: share of truth places resolved within 5 km, and places found where the
   truth has none.
 - ``analysis-asr`` (only with ``AUDITA_BENCH_ANALYSIS_ASR=1``): the same indicator figures per
@@ -23,9 +25,10 @@ from typing import Any
 from audita.bench.sections import BenchContext, register_section
 from audita.bench.table import NOT_AVAILABLE, Row
 
-SPLITS = ("dev", "heldout", "heldout2", "heldout3")
+SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4")
 RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
-           "heldout2": "measured once, then retired to development 2026-12-06 (in training)"}
+           "heldout2": "measured once, then retired to development 2026-12-06 (in training)",
+           "heldout3": "measured once, then retired to development 2026-12-06 (in training)"}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 
@@ -64,6 +67,12 @@ def indicators_section(ctx: BenchContext) -> list[Row]:
             note = _note(counts.tp, counts.fp, counts.found, counts.truth, split)
             rows.append(Row("analysis-indicators", "precision", f"{split}/{category}", SYSTEM, counts.precision, note=note))
             rows.append(Row("analysis-indicators", "recall", f"{split}/{category}", SYSTEM, counts.recall, note=note))
+        pairs = evaluation.transmissions
+        note = _note(pairs.tp, pairs.fp, pairs.found, pairs.truth, split) + "; (transmission, category) pairs"
+        rows.append(Row("analysis-indicators", "precision per transmission", f"{split}/all", SYSTEM, pairs.precision,
+                        note=note))
+        rows.append(Row("analysis-indicators", "recall per transmission", f"{split}/all", SYSTEM, pairs.recall,
+                        note=note))
         rows.append(Row("analysis-indicators", "hard-negative flags", f"{split}/all", SYSTEM,
                         float(evaluation.hard_negative_flags), note="flags in dialogs that have no indicator"))
     return rows

@@ -52,6 +52,10 @@ class Evaluation:
     places_found: int = 0  # truth places with any overlapping place entity
     places_extra: int = 0  # gazetteer places where the truth has none
     hard_negative_flags: int = 0  # flags in dialogs without any indicator
+    # (transmission, category) pairs: a pair with a flag is a tp when the transmission holds an
+    # indicator of that category, else an fp; found/truth count the pairs holding an indicator. The
+    # unit an analyst reviews (a flag sends them to the transmission), less strict about the span.
+    transmissions: Counts = field(default_factory=Counts)
     misses: list[dict[str, Any]] = field(default_factory=list)
     false_flags: list[dict[str, Any]] = field(default_factory=list)
 
@@ -113,6 +117,10 @@ def evaluate_dialogs(dialogs: Sequence[Any], split: str, options: AnalysisOption
                     if keep_details:
                         result.false_flags.append({"dialog": dialog.dialog_id, "transmission": n,
                                                    "category": flag["category"], "rule": flag["rule"]})
+            flagged = {f["category"] for f in flags}
+            annotated = {i.category for i in tx.indicators}
+            result.transmissions.add(Counts(tp=len(flagged & annotated), fp=len(flagged - annotated),
+                                            found=len(flagged & annotated), truth=len(annotated)))
             for indicator in tx.indicators:
                 counts = result.categories.setdefault(indicator.category, Counts())
                 counts.truth += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -51,5 +52,7 @@ def bench_command(corpus: Path, model: str, model_dir: Path | None, threads: int
     if out is not None:
         command = "audita bench " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "bench")
         existing = out.read_text(encoding="utf-8") if out.exists() else ""
-        out.write_text(report_markdown(report, command, existing), encoding="utf-8")
+        partial = out.with_name(out.name + ".partial")  # a killed run leaves the old table whole
+        partial.write_text(report_markdown(report, command, existing), encoding="utf-8")
+        os.replace(partial, out)
         click.echo(f"wrote {out}")
