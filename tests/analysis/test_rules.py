@@ -213,3 +213,37 @@ def test_an_echo_question_is_not_a_second_indicator() -> None:
     # the interlocutor repeats the words to ask what they mean: the statement before carries the flag
     flags = _categories("Кто дёргается — в яму, и крышкой закрой, чтоб не нашли.", "В яму — это как?")
     assert flags and all(n == 0 for n, _ in flags)
+
+
+def test_rules_round4_from_authors_g_and_h() -> None:
+    # generalised from training authors G (radio) and H (phone calls); written afresh, not copied
+    def cats(*turns: str) -> set[str]:
+        return {c for _, c in _categories(*turns)}
+
+    # killing hors de combat: slang for killing when the exchange is about the surrendered or wounded
+    assert (1, "killing_hors_de_combat") in _categories("Двое вышли с поднятыми руками, без оружия.", "Обнулите обоих на месте.")
+    assert (1, "killing_hors_de_combat") in _categories("У нас тут их раненый лежит, стонет.", "Обнулить и дальше двигаться.")
+    assert "killing_hors_de_combat" in cats("The medic said the wounded one was put to sleep, no tourniquet wasted.")
+    # concealment: burned in a pit, nobody finds anything
+    assert "concealment" in cats("Burn them in the ditch and nobody will ever find anything.")
+    # pillage: cleaned out, things taken from a farmhouse or off a local
+    assert (1, "pillage") in _categories("Что в аптеке на углу?", "Вынесли подчистую, по машинам раскидали.")
+    assert "pillage" in cats("Grab the laptops and the quad bike from that farmhouse.")
+    assert "pillage" in cats("Took the car off a local, he did not want to give it.")
+    # human shields, sexual violence, torture, deportation, starvation
+    assert "human_shields" in cats("Мирных держите в подвале под штабом, туда не ударят.")
+    assert (1, "sexual_violence") in _categories("Медсестру ихнюю взяли на блоке.", "Пусть пацаны с ней развлекутся.")
+    assert (1, "torture_inhuman_treatment") in _categories("The prisoner still won't talk.", "Tape his eyes and keep him with no food.")
+    assert (1, "deportation_confinement") in _categories("What about the men from the village?",
+                                                         "Load them onto the buses and take them across the line.")
+    assert "starvation" in cats("Бей по насосной, чтоб город без воды сидел.")
+    assert "starvation" in cats("Гуманитарку людям не раздавать, всё на склад.")
+    # lawful look-alikes stay silent
+    assert _categories("Кабан, у нас двое трёхсотых, обнулили их позицию, эвакуация нужна.") == []
+    assert _categories("Раненого пленного перевязали, воды дали, обнулять никого не будем.") == []
+    assert _categories("У меня тут один ихний трёхсотый, ползёт, без автомата, ноги перебиты.") == []
+    assert _categories("Жетоны с погибших переписать и передать на обмен.") == []
+    assert _categories("Мы из дома свои вещи забрали, ноутбук и телевизор.") == []
+    assert _categories("Гуманитарку пока не раздавать, пока не проверим машины.") == []
+    assert _categories("Our guys took the generator from the enemy dugout.") == []
+    assert _categories("Гражданских вывели из подвала, эвакуация по коридору.") == []
