@@ -247,3 +247,7 @@ def test_rules_round4_from_authors_g_and_h() -> None:
     assert _categories("Гуманитарку пока не раздавать, пока не проверим машины.") == []
     assert _categories("Our guys took the generator from the enemy dugout.") == []
     assert _categories("Гражданских вывели из подвала, эвакуация по коридору.") == []
+    assert "attack_on_protected_objects" in cats("Сожгите всю улицу, чтобы им некуда было возвращаться.")
+    assert (1, "sexual_violence") in _categories("На хуторе хозяйка с дочкой.", "Дочку не отпускай, вечером мы с Бурым заедем.")
+    assert _categories("Выгребли весь мусор из домов перед уходом, чтоб чисто было.") == []
+    assert _categories("Вечером заедем за продуктами, хозяйка обещала молоко.") == []
