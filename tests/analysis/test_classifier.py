@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from importlib import resources
 
 import pytest
@@ -41,19 +42,20 @@ def test_classifier_file_matches_its_training_set_and_model() -> None:
 
 
 def test_training_rows_hold_no_sealed_dialog() -> None:
-    """Dialog rows come from the dev split (dlg-01..13) and the retired first and second held-out
-    sets (dlg-14..44, dlg-101..140) only; not one sentence of the sealed heldout3 set is in the
-    training file."""
+    """Dialog rows come from the dev split (dlg-01..13) and the retired first, second and third
+    held-out sets (dlg-14..44, dlg-101..140, dlg-201..240) only; not one sentence of the sealed
+    heldout4 set is in the training file."""
     from audita.corpus.dialogs import load_dialogs
 
     raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
     rows = json.loads(raw)["rows"]
-    dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1", "heldout2")]
+    dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1", "heldout2", "heldout3")]
     assert {r["source"] for r in dialog_rows if r["set"] == "dialogs"} <= {f"dlg-{n:02d}" for n in range(1, 14)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout1"} <= {f"dlg-{n:02d}" for n in range(14, 45)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout2"} <= {f"dlg-{n}" for n in range(101, 141)}
-    assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2"}
-    sealed = load_dialogs("heldout3")
+    assert {r["source"] for r in dialog_rows if r["set"] == "heldout3"} <= {f"dlg-{n}" for n in range(201, 241)}
+    assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2", "heldout3"}
+    sealed = load_dialogs("heldout4")
     assert sealed
     sealed_ids = {d.dialog_id for d in sealed}
     assert not any(r.get("source") in sealed_ids for r in rows)
@@ -65,8 +67,8 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
 def test_authors_are_folds_and_rows_carry_their_context() -> None:
     rows, _ = train.load_rows()
     sets = {r["set"] for r in rows}
-    assert {"author-A", "author-B", "author-C", "author-D", "author-E", "author-F", "heldout1", "heldout2",
-            "dialogs"} <= sets
+    assert {"author-A", "author-B", "author-C", "author-D", "author-E", "author-F", "author-G", "author-H",
+            "heldout1", "heldout2", "heldout3", "dialogs"} <= sets
     authored = [r for r in rows if r["set"].startswith("author-")]
     assert sum(1 for r in authored if r["previous"]) > len(authored) // 4  # context-dependent exchanges
     assert {r["language"] for r in authored} == {"ru", "uk", "en"}
@@ -148,6 +150,14 @@ def test_option_off_gives_no_classifier_flags() -> None:
                                                                   embeddings=False)).flags)
 
 
+def test_questions_are_skipped_unless_the_option_says_otherwise() -> None:
+    question = PARAPHRASE + "?"
+    assert not [f for f in analyze_text(question, "ru", FAST).flags if f.rule.startswith("classifier:")]
+    reads = replace(FAST, classifier_questions=True)
+    assert [f.category for f in analyze_text(question, "ru", reads).flags
+            if f.rule.startswith("classifier:")] == ["torture_inhuman_treatment"]
+
+
 def test_hard_negatives_everyday_talk_and_neutral_examples_do_not_fire() -> None:
     """Every hard negative of both phrasebooks, the everyday talk (probe5) and the neutral examples:
     the classifier alone (no rule blocking) raises nothing on them."""
@@ -222,3 +232,18 @@ def test_authored_exchanges_load_as_dialogs_with_their_spans() -> None:
         for span in target.indicators:
             assert target.text[span.char_start:span.char_end] == span.quote
         assert not any(t.indicators for t in dialog.transmissions[:-1])
+
+
+def test_an_edited_embedding_cache_is_discarded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    cache = tmp_path / "emb.npz"
+    texts = ["Пленных накормили.", "Работай по опорнику.", "Гуманитарку раздали."]
+    first = train._embed_cached(texts, cache)
+    with np.load(cache, allow_pickle=False) as data:
+        model, names, vectors = data["model"], data["texts"], data["vectors"].copy()
+    vectors[:] = 0.5  # someone edited the cache
+    np.savez(cache, model=model, texts=names, vectors=vectors)
+    again = train._embed_cached(texts, cache)
+    assert np.allclose(again, first, atol=1e-3)
+    assert train._cache_agrees(dict(zip(texts, first, strict=True)), texts)

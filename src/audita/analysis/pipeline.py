@@ -48,8 +48,6 @@ ENTITY_PRIORITY = ("callsign", "unit", "place", "grid", "coordinate", "time", "d
 EMBEDDING_WEIGHT = 0.2
 CLASSIFIER_CAP = 0.55  # a classifier flag's confidence stays below every rule weight (>= 0.6)
 CLASSIFIER_MIN_TOKENS = 3
-CLASSIFIER_SKIP_QUESTIONS = True
-CLASSIFIER_BESIDE_RULES = True  # the classifier may add another category where a rule fired
 MAX_TEXT = 2_000_000
 
 
@@ -68,6 +66,8 @@ class AnalysisOptions:
     suggestion_threshold: float = 0.97
     classifier: bool = True
     classifier_threshold: float | None = None  # None: the per-category thresholds calibrated in training
+    classifier_questions: bool = False  # the classifier also reads questions («Ну и как там?»)
+    classifier_beside_rules: bool = True  # the classifier may add another category where a rule fired
     min_confidence: float = 0.0
     context_window: int = 3
     default_language: str = "ru"
@@ -611,9 +611,9 @@ def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOpti
     for k, (a, b) in enumerate(sentences):
         sentence = segment.text[a:b]
         stripped = sentence.strip()
-        if (ALL in blocked.get(k, set()) or (flagged.get(k) and not CLASSIFIER_BESIDE_RULES)
+        if (ALL in blocked.get(k, set()) or (flagged.get(k) and not options.classifier_beside_rules)
                 or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS
-                or (CLASSIFIER_SKIP_QUESTIONS and _classifier_text(segment.text, a, b).endswith("?"))):
+                or (not options.classifier_questions and _classifier_text(segment.text, a, b).endswith("?"))):
             continue  # a negated or suppressed match, a rule already spoke here, too short, or a question
         vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
         for prediction in model.predict(vector, options.classifier_threshold, _context_vector(doc, n, a, b),

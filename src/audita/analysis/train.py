@@ -79,6 +79,22 @@ def embed_rows(rows: list[dict[str, Any]], context: bool = True, cache: Path | N
     return np.hstack([sentence, vectors[[index[t] for t in readings]]])
 
 
+CACHE_SPOT_CHECKS = 8
+
+
+def _cache_agrees(known: dict[str, Any], texts: list[str]) -> bool:
+    """Re-embed a few cached texts (spread over the sorted list) and compare: the cache is only a
+    convenience, so a vector that does not match the model discards it."""
+    cached = [t for t in texts if t in known]
+    if not cached:
+        return True
+    step = max(1, len(cached) // CACHE_SPOT_CHECKS)
+    sample = cached[::step][:CACHE_SPOT_CHECKS]
+    fresh = np.asarray(emb.embed(sample), dtype=np.float64)
+    stored = np.stack([np.asarray(known[t], dtype=np.float64) for t in sample])
+    return bool(np.allclose(fresh, stored, atol=1e-3))
+
+
 def _embed_cached(texts: list[str], cache: Path | None) -> Any:
     known: dict[str, Any] = {}
     key = emb.model_sha256()
@@ -86,6 +102,8 @@ def _embed_cached(texts: list[str], cache: Path | None) -> Any:
         with np.load(cache, allow_pickle=False) as data:
             if str(data["model"]) == key:
                 known = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        if not _cache_agrees(known, texts):
+            known = {}  # an edited or foreign cache: embed everything afresh
     missing = [t for t in texts if t not in known]
     if missing:
         known.update(zip(missing, np.asarray(emb.embed(missing), dtype=np.float64), strict=True))
