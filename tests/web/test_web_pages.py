@@ -310,3 +310,46 @@ def test_document_items_show_their_extracted_text(client_for, seeded, workspace)
     assert 'id="p=0"' in html and "Колонна вышла на Попасную." in html and "&lt;b&gt;not html" in html
     assert f'href="/items/{seeded.other_item_id}"' in client.get(f"/cases/{seeded.other_case_id}").text
     assert client_for("viewer-in").get(f"/items/{seeded.other_item_id}").status_code == 404
+
+
+def test_document_flags_are_confirmed_or_rejected_like_a_recording_s(client_for, seeded, workspace):
+    from sqlalchemy import update
+
+    from audita import derived
+    from audita.derived import Provenance
+    from audita.store.schema import items
+
+    text = "Пленных расстреляли у дороги."
+    flag = {"id": "d0c0ffee12345678", "category": "killing_hors_de_combat", "article": "Art. 8(2)(c)(i)",
+            "title": "Killing", "quote": "Пленных расстреляли", "reason": "rule kill.prisoner", "confidence": 0.8,
+            "paragraph": 0, "char_start": 0, "char_end": 19}
+    with workspace.action() as connection:
+        connection.execute(update(items).where(items.c.id == seeded.item_id).values(kind="document"))
+        derived.record(workspace, connection, item_id=seeded.item_id, case_id=seeded.case_id, actor="t",
+                       provenance=Provenance("document.text", "5" * 64, "fake-extract/1", {}),
+                       output={"paragraphs": [{"index": 0, "text": text, "char_start": 0}]})
+        extract = derived.record(workspace, connection, item_id=seeded.item_id, case_id=seeded.case_id, actor="t",
+                                 provenance=Provenance("document.extract", "6" * 64, "fake-extract/1", {}),
+                                 output={"flags": [flag], "entities": [], "places": []})
+    client = client_for("analyst-in")
+    page = client.get(f"/items/{seeded.item_id}").text
+    assert 'class="flag-card open"' in page and f'value="{extract.id}"' in page
+    assert f"#flag-{flag['id']}" in client.get(f"/cases/{seeded.case_id}").text  # listed as open
+    url = f"/items/{seeded.item_id}/flags/{flag['id']}"
+    assert client_for("viewer-in").post(url, data={"analysis_id": extract.id, "decision": "rejected"}).status_code == 403
+    assert client.post(url, data={"analysis_id": seeded.analysis_id, "decision": "rejected"}).status_code == 404
+    reply = client.post(url, data={"analysis_id": extract.id, "decision": "rejected", "note": "a quote of a denial"},
+                        follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"].endswith(f"#flag-{flag['id']}")
+    page = client.get(f"/items/{seeded.item_id}").text
+    assert 'class="flag-card rejected"' in page and "rejected by user:analyst-in" in page and "a quote of a denial" in page
+    assert f"#flag-{flag['id']}" not in client.get(f"/cases/{seeded.case_id}").text  # no longer open
+    assert ("flag.reviewed", "user:analyst-in") in _actions(workspace, item_id=seeded.item_id)
+    with workspace.action() as connection:  # extracted again (new rules): the same flag keeps its decision
+        again = derived.record(workspace, connection, item_id=seeded.item_id, case_id=seeded.case_id, actor="t",
+                               provenance=Provenance("document.extract", "7" * 64, "fake-extract/2", {}),
+                               output={"flags": [flag], "entities": [], "places": []})
+    page = client.get(f"/items/{seeded.item_id}").text
+    assert 'class="flag-card rejected"' in page and "on an earlier extraction of the same words" in page
+    assert f'value="{again.id}"' in page
+    assert client.post(url, data={"analysis_id": extract.id, "decision": "confirmed"}).status_code == 404  # stale

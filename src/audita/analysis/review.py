@@ -1,5 +1,7 @@
 """Analyst decisions on indicator flags: each is a ``flag.review`` derivation (who, when, note),
-child of the analysis row; the newest decision on a flag stands, older ones remain as history."""
+child of the row that raised the flag (an ``analysis`` of a recording's transcript or the
+``document.extract`` of a document); the newest decision on a flag stands, older ones remain as
+history."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from audita.workspace import Workspace
 
 STAGE = "flag.review"
 DECISIONS = ("confirmed", "rejected")
+FLAGGING_STAGES = ("analysis", "document.extract")  # the derivations whose output holds ``flags``
 MAX_NOTE = 10_000
 
 
@@ -22,9 +25,9 @@ class FlagReviewError(AuditaError):
 
 
 def resolve_analysis_id(connection: Connection, reference: str) -> str:
-    """A full analysis id, or a unique prefix of at least 6 characters."""
+    """A full analysis (or document extraction) id, or a unique prefix of at least 6 characters."""
     reference = reference.strip().lower()
-    rows = connection.execute(select(derivations.c.id).where(derivations.c.stage == "analysis",
+    rows = connection.execute(select(derivations.c.id).where(derivations.c.stage.in_(FLAGGING_STAGES),
                                                              derivations.c.id.startswith(reference)).limit(2)).all()
     exact = [r.id for r in rows if r.id == reference]
     if exact:
@@ -47,7 +50,7 @@ def decide_flag(workspace: Workspace, *, analysis_id: str, flag_id: str, decisio
     with workspace.action() as connection:
         full_id = resolve_analysis_id(connection, analysis_id)
         row = connection.execute(select(derivations).where(derivations.c.id == full_id)).first()
-        if row is None or row.stage != "analysis":
+        if row is None or row.stage not in FLAGGING_STAGES:
             raise FlagReviewError(f"no analysis {analysis_id!r}")
         output = json.loads(row.output_json)
         flag_ids = [str(f.get("id")) for f in (output.get("flags") or []) if isinstance(f, dict)]

@@ -42,18 +42,22 @@ class FlagDecision:
 def _flag_keys(analysis: Derivation) -> dict[str, tuple[Any, Any, Any]]:
     output: Any = analysis.output
     flags = output.get("flags", []) if isinstance(output, dict) else []
-    return {str(f.get("id")): (f.get("category"), f.get("transmission"), f.get("quote"))
+    # where the flag sits: its transmission, or a document's paragraph
+    return {str(f.get("id")): (f.get("category"), f.get("paragraph") if "paragraph" in f else f.get("transmission"),
+                               f.get("quote"))
             for f in flags if isinstance(f, dict) and f.get("id")}
 
 
-def flag_decisions(connection: Connection, item_id: str, analysis_id: str) -> dict[str, list[FlagDecision]]:
+def flag_decisions(connection: Connection, item_id: str, analysis_id: str,
+                   stage: str = "analysis") -> dict[str, list[FlagDecision]]:
     """flag id -> its ``flag.review`` rows, oldest first (the last one stands).
 
     Decisions taken on an earlier analysis of the item carry over to a flag of ``analysis_id`` that
     is the same flag (same id, category, transmission and quoted words), so a re-analysis (new rules,
     a glossary edit) does not reopen what an analyst already decided; they are marked ``carried_from``.
-    A flag whose words changed starts open again."""
-    analyses = {a.id: a for a in history(connection, item_id, "analysis")}
+    A flag whose words changed starts open again. ``stage``: the row kind that raised the flags
+    (``analysis``, or ``document.extract`` for a document)."""
+    analyses = {a.id: a for a in history(connection, item_id, stage)}
     current = analyses.get(analysis_id)
     current_keys = _flag_keys(current) if current is not None else {}
     earlier_keys: dict[str, dict[str, tuple[Any, Any, Any]]] = {}

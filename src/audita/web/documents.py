@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from audita.derived import Derivation, latest
+from audita.review.reading import FlagDecision, flag_decisions
 from audita.web.recording import article_label
 
 
@@ -40,6 +41,11 @@ class DocFlag:
     reason: str
     confidence: float | None
     paragraph: int | None
+    decisions: tuple[FlagDecision, ...] = ()  # analysts' confirm/reject rows, oldest first
+
+    @property
+    def decision(self) -> str:
+        return self.decisions[-1].decision if self.decisions else "open"
 
 
 @dataclass(frozen=True)
@@ -108,11 +114,13 @@ def build_document(connection: Connection, item_id: str) -> DocumentView:
         pieces = _pieces(text, start, marks) if start is not None else (Piece(text, "", ""),)
         paragraphs.append(ParagraphView(_int(p.get("index")) if _int(p.get("index")) is not None else n, pieces,
                                         str(p.get("author") or ""), str(p.get("time") or ""), _int(p.get("page"))))
+    decisions = (flag_decisions(connection, item_id, extract_row.id, stage="document.extract")
+                 if extract_row is not None else {})
     flags = tuple(
         DocFlag(str(f.get("id", "")), str(f.get("category", "")), article_label(str(f.get("article", ""))),
                 str(f.get("title", "")), str(f.get("quote", "")), str(f.get("reason", "")),
                 float(f["confidence"]) if isinstance(f.get("confidence"), (int, float)) else None,
-                _int(f.get("paragraph")))
+                _int(f.get("paragraph")), tuple(decisions.get(str(f.get("id", "")), ())))
         for f in _dicts(found.get("flags")))
     return DocumentView(text_row, extract_row, str(doc.get("title") or ""), str(doc.get("publisher") or ""),
                         str(doc.get("published") or ""), tuple(paragraphs), flags,

@@ -152,9 +152,14 @@ def build_overview(connection: Connection, case_id: str) -> Overview:
         meta = item_metadata(connection, row.id)
         chain = history(connection, row.id) if row.kind == "recording" else []
         open_here = 0
-        analysis = current_analysis(connection, row.id) if chain else None
+        if row.kind == "document":  # a document's flags come from its newest extraction
+            analysis = latest(connection, row.id, "document.extract")
+            stage = "document.extract"
+        else:
+            analysis = current_analysis(connection, row.id) if chain else None
+            stage = "analysis"
         if analysis is not None and isinstance(analysis.output, dict):
-            decided = flag_decisions(connection, row.id, analysis.id)
+            decided = flag_decisions(connection, row.id, analysis.id, stage=stage)
             for flag in analysis.output.get("flags") or []:
                 if not isinstance(flag, dict) or str(flag.get("id")) in decided:
                     continue
@@ -162,11 +167,10 @@ def build_overview(connection: Connection, case_id: str) -> Overview:
                 flags.append(OpenFlag(row.id, row.display_name, str(flag.get("id")), str(flag.get("category", "")),
                                       article_label(str(flag.get("article", ""))), str(flag.get("title", "")),
                                       str(flag.get("quote", "")), _number(flag.get("confidence"))))
-            points += _places(analysis.output.get("entities"), row.id, row.display_name)
-        if row.kind == "document":
-            extract = latest(connection, row.id, "document.extract")
-            if extract is not None and isinstance(extract.output, dict):
-                points += _places(extract.output.get("places"), row.id, row.display_name)
+            if stage == "analysis":
+                points += _places(analysis.output.get("entities"), row.id, row.display_name)
+            else:
+                points += _places(analysis.output.get("places"), row.id, row.display_name)
         receiver = meta.get("receiver_location")
         if isinstance(receiver, dict) and _number(receiver.get("lat")) is not None and _number(receiver.get("lon")) is not None:
             lat, lon = float(receiver["lat"]), float(receiver["lon"])

@@ -15,6 +15,7 @@ from starlette.responses import (
 )
 
 from audita.analysis.review import decide_flag as record_flag_decision
+from audita.derived import latest
 from audita.errors import BadInput, NotFound
 from audita.review import (
     TransmissionChange,
@@ -241,7 +242,9 @@ def decide_flag(request: Request, item_id: str, flag_id: str, analysis_id: str =
     with web.workspace.reading() as connection:
         item = item_for(connection, me, item_id)
         require(me, "edit")
-        analysis = current_analysis(connection, item.id)
+        # a document's flags come from its newest extraction, a recording's from its current analysis
+        analysis = (latest(connection, item.id, "document.extract") if item.kind == "document"
+                    else current_analysis(connection, item.id))
     if analysis is None or analysis.id != analysis_id:
         raise NotFound("no such analysis")
     flags = analysis.output.get("flags") if isinstance(analysis.output, dict) else None
