@@ -9,7 +9,7 @@ dlg-201..dlg-240 (each measured once; all development material since 2026-12-06;
 labelled by the indicator categories whose quotes fall in it, else negative), the
 hand-written exchanges of ``tests/analysis/training/*.json`` (one author per file, written without
 sight of the rules or any evaluation dialog) and the embedding examples (``data/prototypes.json``).
-The sealed ``heldout4`` dialogs are never read.
+The ``heldout4`` (measured once) and ``heldout5`` (sealed) dialogs are never read.
 
 Each row: ``text``, ``language``, ``categories`` (empty = negative), ``also`` (a second category a
 positive may fairly raise: not counted as a negative of it), ``previous`` (the turns before the
@@ -40,7 +40,7 @@ from audita.corpus.dialogs import load_dialogs  # noqa: E402
 
 # The first held-out set (dlg-14..dlg-44, measured twice), the second (dlg-101..dlg-140) and the third
 # (dlg-201..dlg-240, each measured once) are development material since 2026-12-06 (each its own
-# fold); heldout4 is the sealed measure and is never read here.
+# fold); heldout4 (measured once, 2026-12-06) and heldout5 (sealed) are never read here.
 DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1", "heldout2": "heldout2", "heldout3": "heldout3"}
 TRAINING = ROOT / "tests" / "analysis" / "training"
 OUT = ROOT / "src" / "audita" / "analysis" / "data" / "indicator_training.json"
@@ -83,7 +83,7 @@ def rows() -> list[dict]:
                     "kind": "hard_negative"})
     for dialog in load_dialogs("all"):
         if dialog.split not in DIALOG_SETS:
-            continue  # heldout4 is never read
+            continue  # heldout4 and heldout5 are never read
         language = dialog_language(dialog)
         turns = [t.text for t in dialog.transmissions]
         for n, tx in enumerate(dialog.transmissions):

@@ -20,8 +20,9 @@ CATEGORIES: tuple[str, ...] = (
     "concealment",
 )
 SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
-# heldout2 and heldout3 (each measured once, 2026-12-06), heldout4 and heldout5 (sealed) hold English and digits the
-# Russian festival voice cannot speak: they are evaluated as text only and never rendered to audio.
+# heldout2, heldout3 and heldout4 (each measured once, 2026-12-06) and heldout5 (sealed, written
+# 2026-12-06 before any tuning of that session's end) hold English and digits the Russian festival
+# voice cannot speak: they are evaluated as text only and never rendered to audio.
 RENDERED_SPLITS: tuple[str, ...] = ("dev", "heldout")
 NATIVE_CHANNELS: tuple[str, ...] = ("radio", "phone")
 
