@@ -453,9 +453,8 @@ def _echo_question(doc: _Doc, n: int, match: RuleMatch, sentences: list[tuple[in
     if n == 0:
         return False
     toks = doc.toks[n]
-    text = doc.segments[n].text
     a, b = sentences[span_index(sentences, toks[match.first].start)]
-    if not _classifier_text(text, a, b).endswith("?"):
+    if not _is_question(doc.segments[n].text, a, b):
         return False
     before = set().union(*(t.forms | {t.lower} for t in doc.toks[n - 1])) if doc.toks[n - 1] else set()
     said = [toks[i] for first, last in match.spans for i in range(first, last)]
@@ -552,6 +551,11 @@ def _classifier_text(text: str, a: int, b: int) -> str:
     return text[a:m.end() if m else b].strip()
 
 
+def _is_question(text: str, a: int, b: int) -> bool:
+    """Sentence [a, b) of ``text`` ends with a question mark."""
+    return _classifier_text(text, a, b).endswith("?")
+
+
 def _blocked_sentences(ruleset: RuleSet, segment: SegmentTokens, matches: list[RuleMatch],
                        sentences: list[tuple[int, int]], cache: dict[int, Any]) -> dict[int, set[str]]:
     """Sentence index -> categories the classifier must not raise there: every category where a rule
@@ -613,7 +617,7 @@ def _classifier_flags(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOpti
         stripped = sentence.strip()
         if (ALL in blocked.get(k, set()) or (flagged.get(k) and not options.classifier_beside_rules)
                 or len(tokens(stripped)) < CLASSIFIER_MIN_TOKENS
-                or (not options.classifier_questions and _classifier_text(segment.text, a, b).endswith("?"))):
+                or (not options.classifier_questions and _is_question(segment.text, a, b))):
             continue  # a negated or suppressed match, a rule already spoke here, too short, or a question
         vector = emb.embed([_classifier_text(segment.text, a, b)])[0]
         for prediction in model.predict(vector, options.classifier_threshold, _context_vector(doc, n, a, b),
