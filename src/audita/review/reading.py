@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from audita.derived import Derivation, history
+from audita.derived import Derivation, history, latest
 from audita.transcripts import versions
 
 DECISIONS = ("confirmed", "rejected")
@@ -26,6 +26,14 @@ def current_analysis(connection: Connection, item_id: str) -> Derivation | None:
         return of_current[-1]
     of_chain = [a for a in analyses if a.provenance.parent_id in chain]
     return of_chain[-1] if of_chain else None
+
+
+def flagging_row(connection: Connection, item_id: str, kind: str) -> tuple[Derivation | None, str]:
+    """The row whose flags an analyst decides on now, and its stage: a document's newest
+    ``document.extract``, a recording's ``current_analysis``."""
+    if kind == "document":
+        return latest(connection, item_id, "document.extract"), "document.extract"
+    return current_analysis(connection, item_id), "analysis"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from audita.derived import latest
 from audita.review.history import history
-from audita.review.reading import current_analysis, flag_decisions
+from audita.review.reading import flag_decisions, flagging_row
 from audita.store.schema import acquisitions, items, media_facts
 from audita.web.recording import article_label
 
@@ -152,12 +151,7 @@ def build_overview(connection: Connection, case_id: str) -> Overview:
         meta = item_metadata(connection, row.id)
         chain = history(connection, row.id) if row.kind == "recording" else []
         open_here = 0
-        if row.kind == "document":  # a document's flags come from its newest extraction
-            analysis = latest(connection, row.id, "document.extract")
-            stage = "document.extract"
-        else:
-            analysis = current_analysis(connection, row.id) if chain else None
-            stage = "analysis"
+        analysis, stage = flagging_row(connection, row.id, row.kind)
         if analysis is not None and isinstance(analysis.output, dict):
             decided = flag_decisions(connection, row.id, analysis.id, stage=stage)
             for flag in analysis.output.get("flags") or []:

@@ -15,7 +15,6 @@ from starlette.responses import (
 )
 
 from audita.analysis.review import decide_flag as record_flag_decision
-from audita.derived import latest
 from audita.errors import BadInput, NotFound
 from audita.review import (
     TransmissionChange,
@@ -23,7 +22,7 @@ from audita.review import (
     label_speaker,
     merge_speakers,
 )
-from audita.review.reading import current_analysis
+from audita.review.reading import flagging_row
 from audita.transcripts import current_transcript
 from audita.web.access import item_for, require
 from audita.web.deps import audit, render, state, user, wants_json
@@ -242,9 +241,7 @@ def decide_flag(request: Request, item_id: str, flag_id: str, analysis_id: str =
     with web.workspace.reading() as connection:
         item = item_for(connection, me, item_id)
         require(me, "edit")
-        # a document's flags come from its newest extraction, a recording's from its current analysis
-        analysis = (latest(connection, item.id, "document.extract") if item.kind == "document"
-                    else current_analysis(connection, item.id))
+        analysis, _ = flagging_row(connection, item.id, item.kind)
     if analysis is None or analysis.id != analysis_id:
         raise NotFound("no such analysis")
     flags = analysis.output.get("flags") if isinstance(analysis.output, dict) else None
