@@ -209,3 +209,14 @@ def test_cli_search_is_in_the_custody_log(settings, store):
     details = logged[0].details
     assert details["query"] == "пленных" and details["cases"] == [store["case"].id]
     assert details["filters"]["place"] == "Попасная" and details["items"] == shown and details["results"] >= 1
+
+
+def test_offset_pages_through_the_same_ranking(workspace, store):
+    everything = search(workspace, "пленных", case_ids=None)
+    assert len(everything) >= 2
+    paged = [h for k in range(len(everything) + 1) for h in search(workspace, "пленных", case_ids=None, limit=1, offset=k)]
+    assert [(h.item_id, h.source, h.transmission, h.paragraph) for h in paged] == \
+        [(h.item_id, h.source, h.transmission, h.paragraph) for h in everything]
+    assert search(workspace, "пленных", case_ids=None, offset=len(everything)) == []
+    with pytest.raises(BadInput, match="offset"):
+        search(workspace, "пленных", case_ids=None, offset=-1)

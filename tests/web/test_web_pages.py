@@ -353,3 +353,29 @@ def test_document_flags_are_confirmed_or_rejected_like_a_recording_s(client_for,
     assert 'class="flag-card rejected"' in page and "on an earlier extraction of the same words" in page
     assert f'value="{again.id}"' in page
     assert client.post(url, data={"analysis_id": extract.id, "decision": "confirmed"}).status_code == 404  # stale
+
+
+def test_search_pages_keep_the_query_and_filters(client_for, seeded, monkeypatch):
+    from audita.search.api import SearchHit
+    from audita.web import searching
+
+    calls: list[dict] = []
+
+    def fake(*args, **kwargs):  # five hits in all, two a page
+        calls.append(kwargs)
+        every = [SearchHit(seeded.item_id, seeded.case_id, "recording", "x.wav", "transcript", "d" * 32, n, None,
+                           0.4, 0.8, f"Гранит номер {n}", ((0, 6),), f"/items/{seeded.item_id}", -1.0, "ru", "S1",
+                           None, None) for n in range(5)]
+        return every[kwargs["offset"]:kwargs["offset"] + kwargs["limit"]]
+
+    monkeypatch.setattr(searching, "run_search", fake)
+    monkeypatch.setattr(searching, "LIMIT", 2)
+    client = client_for("viewer-in")
+    first = client.get("/search?q=Гранит&place=Попасная").text
+    assert "номер 0" in first and "номер 1" in first and "номер 2" not in first
+    assert 'id="search-next"' in first and 'id="search-previous"' not in first and "passages 1–2" in first
+    assert calls[-1]["offset"] == 0 and calls[-1]["limit"] == 3  # one more than a page, to know a next one exists
+    last = client.get("/search?q=Гранит&place=Попасная&page=3").text
+    assert calls[-1]["offset"] == 4 and "номер 4" in last and "passages 5–5" in last
+    assert 'id="search-next"' not in last and "page=2" in last and "place=%D0%9F" in last
+    assert client.get("/search?q=Гранит&page=-7").status_code == 200 and calls[-1]["offset"] == 0

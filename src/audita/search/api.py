@@ -22,6 +22,7 @@ from audita.workspace import Workspace
 
 SOURCES = ("transcript", "machine", "translation", "document", "note")
 MAX_LIMIT = 500
+MAX_OFFSET = 100_000  # paging deeper than this is a query to narrow, not a list to read
 
 
 @dataclass(frozen=True)
@@ -166,35 +167,45 @@ def _hit(row: Any, query: ParsedQuery) -> SearchHit | None:
 
 
 def search(workspace: Workspace, query: str, *, case_ids: list[str] | None, filters: SearchFilters | None = None,
-           limit: int = 50, refresh: bool = True) -> list[SearchHit]:
-    """Passages matching ``query`` in the given cases (None: every case; [] finds nothing)."""
+           limit: int = 50, offset: int = 0, refresh: bool = True) -> list[SearchHit]:
+    """Passages matching ``query`` in the given cases (None: every case; [] finds nothing), best first;
+    ``offset`` skips that many hits of the same ranking (the next page starts at offset + limit)."""
     if case_ids is not None and not case_ids:
         return []
     if not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadInput(f"offset must be between 0 and {MAX_OFFSET}")
     parsed = parse_query(query)
     filters = filters or SearchFilters()
     where, params = _filters_sql(case_ids, filters)
     index = SearchIndex(index_path(workspace))
     if refresh:
         index.refresh(workspace)
-    return run_query(index, parsed, where, params, limit)
+    return run_query(index, parsed, where, params, limit, skip=offset)
 
 
-def run_query(index: SearchIndex, parsed: ParsedQuery, where: list[str], params: list[Any], limit: int) -> list[SearchHit]:
-    """Fetch ranked rows and keep those whose phrases are in order, until ``limit`` hits."""
+def run_query(index: SearchIndex, parsed: ParsedQuery, where: list[str], params: list[Any], limit: int,
+              skip: int = 0) -> list[SearchHit]:
+    """Fetch ranked rows and keep those whose phrases are in order: the ``limit`` hits after the
+    first ``skip`` (phrase order is checked here, so rows the index returns are not all hits)."""
     hits: list[SearchHit] = []
+    skipped = 0
     offset = 0
-    batch = max(limit * 2, 50)
+    batch = max((limit + skip) * 2, 50)
     expression = match_expression(parsed)
     while len(hits) < limit:
         rows = index.query(expression, where=where, params=params, limit=batch, offset=offset)
         for row in rows:
             hit = _hit(row, parsed)
-            if hit is not None:
-                hits.append(hit)
-                if len(hits) == limit:
-                    break
+            if hit is None:
+                continue
+            if skipped < skip:
+                skipped += 1
+                continue
+            hits.append(hit)
+            if len(hits) == limit:
+                break
         if len(rows) < batch:
             break
         offset += batch

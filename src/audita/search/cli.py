@@ -47,12 +47,14 @@ def _resolve(ctx: Context, reference: str) -> str:
               type=click.Choice(["transcript", "machine", "translation", "document", "note"]),
               help="Only these kinds of passage (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0, 100_000), default=0, show_default=True,
+              help="Skip this many hits (the next page: --offset LIMIT, then 2*LIMIT...).")
 @click.option("--reindex", is_flag=True, help="Rebuild the search index from the store first.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
 def search_command(ctx: Context, query: str | None, case_names: tuple[str, ...], date_from: str | None,
                    date_to: str | None, place: str | None, speaker: str | None, category: str | None,
-                   sources: tuple[str, ...], limit: int, reindex: bool, as_json: bool) -> None:
+                   sources: tuple[str, ...], limit: int, offset: int, reindex: bool, as_json: bool) -> None:
     """Search transcripts, translations, documents and notes (lemmatised ru/uk, stemmed en)."""
     from audita.cases import get_case
     from audita.search.api import SearchFilters, reindex as rebuild, search
@@ -73,11 +75,11 @@ def search_command(ctx: Context, query: str | None, case_names: tuple[str, ...],
             names = {c.id: c.name for c in found}
     filters = SearchFilters(date_from=date_from, date_to=date_to, place=place, speaker=speaker, category=category,
                             sources=sources or None)
-    hits = search(ctx.workspace, query, case_ids=case_ids, filters=filters, limit=limit)
+    hits = search(ctx.workspace, query, case_ids=case_ids, filters=filters, limit=limit, offset=offset)
     with ctx.workspace.action() as connection:  # who looked for what, and which items it showed them
         ctx.workspace.record(connection, "search.performed", ctx.actor,
                              case_id=case_ids[0] if case_ids and len(case_ids) == 1 else None, details={"query": query, "filters": filters.to_dict(), "cases": case_ids,
-                                      "results": len(hits), "items": sorted({h.item_id for h in hits})})
+                                      "offset": offset, "results": len(hits), "items": sorted({h.item_id for h in hits})})
     if as_json:
         _echo_json([hit.to_dict() for hit in hits])
         return

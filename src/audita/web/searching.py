@@ -9,6 +9,7 @@ when they are local links to an item (``/items/ID``, ``#t=SECONDS`` or ``#p=PARA
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -22,7 +23,8 @@ from audita.workspace import Workspace
 
 FILTERS = ("date_from", "date_to", "place", "speaker", "category", "source")
 LOCAL_LINK = re.compile(r"^/items/[0-9a-f]{32}(#(t=\d+(\.\d+)?|p=\d+))?$")
-LIMIT = 100
+LIMIT = 100  # hits a page
+MAX_PAGE = 1000  # within audita.search.api.MAX_OFFSET
 
 
 def categories() -> dict[str, dict[str, str]]:
@@ -53,17 +55,30 @@ def _filters(chosen: dict[str, str]) -> SearchFilters:
                          sources=(source,) if source else None)
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of hits: ``hits`` (dicts to render), ``first`` (1-based rank of the first hit the
+    index returned for this page) and whether a next page exists."""
+
+    hits: list[dict[str, Any]]
+    first: int
+    more: bool
+
+
 def search(workspace: Workspace, connection: Connection, query: str, case_ids: list[str],
-           filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Hits in ``case_ids`` (the cases the user may see) as dicts with ``segments`` to render.
-    Unknown filter names are ignored; a bad filter value is the search package's BadInput."""
+           filters: dict[str, str] | None = None, page: int = 1) -> Page:
+    """Page ``page`` (LIMIT hits each) of the hits in ``case_ids`` (the cases the user may see) as
+    dicts with ``segments`` to render. Unknown filter names are ignored; a bad filter value is the
+    search package's BadInput."""
+    page = min(max(1, page), MAX_PAGE)
     if not case_ids:
-        return []
+        return Page([], 1, False)
     chosen = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
     if chosen.get("source") and chosen["source"] not in SOURCES:
         chosen.pop("source")
-    hits: list[SearchHit] = run_search(workspace, query, case_ids=list(case_ids), filters=_filters(chosen),
-                                       limit=LIMIT)
+    found: list[SearchHit] = run_search(workspace, query, case_ids=list(case_ids), filters=_filters(chosen),
+                                        limit=LIMIT + 1, offset=(page - 1) * LIMIT)
+    hits, more = found[:LIMIT], len(found) > LIMIT
     ids = sorted({hit.item_id for hit in hits})
     case_of = dict(connection.execute(select(items.c.id, items.c.case_id).where(items.c.id.in_(ids))).all()) \
         if ids else {}
@@ -77,7 +92,7 @@ def search(workspace: Workspace, connection: Connection, query: str, case_ids: l
         entry["link"] = hit.link if LOCAL_LINK.match(hit.link or "") else f"/items/{hit.item_id}"
         entry["segments"] = segments(hit.snippet, hit.highlights)
         out.append(entry)
-    return out
+    return Page(out, (page - 1) * LIMIT + 1, more)
 
 
 def incidents(workspace: Workspace, case_id: str) -> IncidentReport:

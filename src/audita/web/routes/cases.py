@@ -10,7 +10,7 @@ import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
@@ -283,14 +283,15 @@ def job_status(request: Request, job_id: str, me: Session = Depends(user)) -> Re
 
 @router.get("/search")
 def search_page(request: Request, q: str = "", case: str = "", date_from: str = "", date_to: str = "",
-                place: str = "", speaker: str = "", category: str = "", source: str = "",
+                place: str = "", speaker: str = "", category: str = "", source: str = "", page: int = 1,
                 me: Session = Depends(user)) -> Response:
     web = state(request)
     query = q.strip()[:MAX_QUERY]
     filters = {k: v.strip()[:200] for k, v in (("date_from", date_from), ("date_to", date_to), ("place", place),
                                                 ("speaker", speaker), ("category", category), ("source", source))
                if v.strip()}
-    results: list[dict[str, Any]] = []
+    page = min(max(1, page), searching.MAX_PAGE)
+    found = searching.Page([], 1, False)
     problem = ""
     with web.workspace.reading() as connection:
         visible = visible_case_ids(connection, me)
@@ -299,14 +300,19 @@ def search_page(request: Request, q: str = "", case: str = "", date_from: str = 
         case_ids = [c.id for c in choices if not case or c.id == case]
         if query and case_ids:
             try:
-                results = searching.search(web.workspace, connection, query, case_ids, filters)
+                found = searching.search(web.workspace, connection, query, case_ids, filters, page)
             except BadInput as exc:
                 problem = str(exc)
+    results = found.hits
     if query:
         audit(request, me, "search.performed", details={"query": query, "filters": filters, "cases": case_ids,
-                                                        "results": len(results),
+                                                        "page": page, "results": len(results),
                                                         "items": sorted({r["item_id"] for r in results})})
     names = {c.id: c.name for c in choices}
+    kept = {"q": query, "case": case, **filters}
+    pages = {"previous": f"/search?{urlencode({**kept, 'page': page - 1})}" if page > 1 else None,
+             "next": f"/search?{urlencode({**kept, 'page': page + 1})}" if found.more and page < searching.MAX_PAGE
+             else None, "first": found.first, "number": page}
     return render(request, "search.html", {"q": query, "case": case, "cases": choices, "names": names,
                                            "results": results, "filters": filters, "problem": problem,
-                                           "categories": searching.categories(), "sources": SOURCES})
+                                           "pages": pages, "categories": searching.categories(), "sources": SOURCES})
