@@ -113,6 +113,7 @@ class Endpoint:
     ok: int | Callable[[], int]
     body: Callable[[World], dict[str, Any]] | None = None
     raw: bool = False  # the upload: raw body
+    files: Callable[[World], dict[str, Any]] | None = None  # a multipart form with these files
 
     def expected_ok(self) -> int:
         return self.ok() if callable(self.ok) else self.ok
@@ -137,6 +138,14 @@ def _withdrawable(world: World) -> dict[str, Any]:
     entry = next(e for e in current.entries if e.source == "shipped" and e.term not in ("в расход", "приём"))
     return {"term": entry.term, "language": entry.language, "note": "not used in this case"}
 
+def _document_form(world: World) -> dict[str, Any]:
+    return {"source_url": "https://example.org/report", "captured_at": "2022-05-03T10:15:00Z", "language": "en"}
+
+
+def _document_file(world: World) -> dict[str, Any]:
+    return {"file": ("report.txt", f"A report about shelling, {uuid.uuid4().hex}.".encode(), "text/plain")}
+
+
 ENDPOINTS = [
     Endpoint("GET", "/", "read", False, 303),
     Endpoint("GET", "/cases", "read", False, 200),
@@ -150,6 +159,8 @@ ENDPOINTS = [
     Endpoint("GET", "/cases/{case}/log", "read", True, 200),
     Endpoint("GET", "/cases/{case}/upload", "upload", True, 200),
     Endpoint("POST", "/cases/{case}/upload", "upload", True, 200, raw=True),
+    Endpoint("GET", "/cases/{case}/documents/new", "upload", True, 200),
+    Endpoint("POST", "/cases/{case}/documents", "upload", True, 303, _document_form, files=_document_file),
     Endpoint("POST", "/cases/{case}/export", "export", True, 303),
     Endpoint("GET", "/cases/{case}/exports/{export}", "export", True, 200),
     Endpoint("POST", "/cases/{case}/members", "manage", True, 303, lambda w: {"username": "spare"}),
@@ -195,7 +206,8 @@ def _call(client: TestClient, endpoint: Endpoint, world: World, **override: str)
                            headers={"X-Filename": "upload.wav", "Accept": "application/json",
                                     "Content-Type": "application/octet-stream"})
     data = endpoint.body(world) if endpoint.body else {}
-    return client.post(url, data=data, follow_redirects=False)
+    files = endpoint.files(world) if endpoint.files else None
+    return client.post(url, data=data, files=files, follow_redirects=False)
 
 
 def _expected(endpoint: Endpoint, role: str, member: bool) -> int:

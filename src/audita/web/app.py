@@ -54,7 +54,7 @@ SECURITY_HEADERS = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
     (b"strict-transport-security", b"max-age=31536000"),
 )
-UPLOAD_PATH = re.compile(r"^/cases/[^/]+/upload$")
+UPLOAD_PATH = re.compile(r"^/cases/[^/]+/(upload|documents)$")  # the recording upload, the document form
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -236,7 +236,7 @@ def create_app(workspace: Workspace, options: WebOptions | None = None, *, proce
                jobs: JobRunner | None = None) -> FastAPI:
     """The workbench over an open workspace. ``processor`` runs speech processing in the
     background ("default": the speech pipeline when installed; None: processing unavailable)."""
-    from audita.web.routes import admin, auth, cases, items, review
+    from audita.web.routes import admin, auth, cases, documents, items, review
 
     options = options or WebOptions()
     app = FastAPI(title="Audita", docs_url=None, redoc_url=None, openapi_url=None, debug=False,
@@ -249,7 +249,7 @@ def create_app(workspace: Workspace, options: WebOptions | None = None, *, proce
         throttle=LoginThrottle(options.login_failures_before_lockout, options.login_failure_window_s),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (auth, cases, items, review, admin):
+    for module in (auth, cases, documents, items, review, admin):
         app.include_router(module.router)
     _install_errors(app)
     app.add_middleware(BodyLimit, options=options)
