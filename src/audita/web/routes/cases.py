@@ -8,6 +8,8 @@ import re
 import secrets
 import shutil
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -144,8 +146,8 @@ async def _receive_upload(request: Request, folder: Path) -> tuple[Path, bool]:
     return target, request.headers.get("x-process", "") == "1"
 
 
-@router.post("/cases/{case_id}/upload")
-async def upload(request: Request, case_id: str, me: Session = Depends(user)) -> Response:
+async def upload_case(request: Request, case_id: str, me: Session) -> Any:
+    """The case ``me`` may upload into: visible to them (else 404) and their role may upload (else 403)."""
     web = state(request)
 
     def check() -> Any:
@@ -154,15 +156,30 @@ async def upload(request: Request, case_id: str, me: Session = Depends(user)) ->
 
     case = await run_in_threadpool(check)
     require(me, "upload")
-    folder = web.upload_dir / f"web-upload-{secrets.token_hex(8)}"
+    return case
+
+
+@contextmanager
+def upload_folder(request: Request, prefix: str) -> Iterator[Path]:
+    """A fresh folder under the upload directory for one request's file, removed afterwards
+    (the file is copied into the store or refused; nothing is kept here)."""
+    folder = state(request).upload_dir / f"{prefix}-{secrets.token_hex(8)}"
     folder.mkdir(parents=True)
     try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.post("/cases/{case_id}/upload")
+async def upload(request: Request, case_id: str, me: Session = Depends(user)) -> Response:
+    web = state(request)
+    case = await upload_case(request, case_id, me)
+    with upload_folder(request, "web-upload") as folder:
         path, process = await _receive_upload(request, folder)
         size = path.stat().st_size
         options = IngestOptions(max_file_bytes=web.options.max_upload_bytes)
         report = await run_in_threadpool(ingest_paths, web.workspace, case.id, [path], actor=me.actor, options=options)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     outcomes = [{"name": path.name, "status": o.status, "message": o.message, "item_id": o.item_id,
                  "sha256": o.sha256} for o in report.outcomes]
     await run_in_threadpool(audit, request, me, "web.uploaded", case_id=case.id,

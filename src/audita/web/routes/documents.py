@@ -4,10 +4,6 @@ like a recording upload (``routes.cases._receive_upload``), then ``ingest_docume
 
 from __future__ import annotations
 
-import secrets
-import shutil
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -16,7 +12,7 @@ from audita.errors import BadInput
 from audita.ingest.documents import LANGUAGES, document_metadata, ingest_document
 from audita.web.access import CaseRef, case_for, require
 from audita.web.deps import audit, render, state, user, wants_json
-from audita.web.routes.cases import _receive_upload
+from audita.web.routes.cases import _receive_upload, upload_case, upload_folder
 from audita.web.sessions import Session
 
 router = APIRouter()
@@ -50,18 +46,10 @@ async def _entered(request: Request) -> dict[str, str]:
 @router.post("/cases/{case_id}/documents")
 async def document_upload(request: Request, case_id: str, me: Session = Depends(user)) -> Response:
     web = state(request)
-
-    def check() -> Any:
-        with web.workspace.reading() as connection:
-            return case_for(connection, me, case_id)
-
-    case = await run_in_threadpool(check)
-    require(me, "upload")
+    case = await upload_case(request, case_id, me)
     values = await _entered(request)
     limit = web.options.max_upload_bytes
-    folder = web.upload_dir / f"web-document-{secrets.token_hex(8)}"
-    folder.mkdir(parents=True)
-    try:
+    with upload_folder(request, "web-document") as folder:
         try:
             if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
                 raise BadInput("send the document as a multipart form with a file field")
@@ -80,8 +68,6 @@ async def document_upload(request: Request, case_id: str, me: Session = Depends(
             if wants_json(request):
                 return JSONResponse({"error": str(exc)}, status_code=400)
             return _form_page(request, case, values, str(exc), status_code=400)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     await run_in_threadpool(audit, request, me, "web.document_uploaded", case_id=case.id, item_id=outcome.item_id,
                             details={"filename": path.name, "bytes": size, "url": metadata.source_url,
                                      "status": outcome.status, "item_id": outcome.item_id})
