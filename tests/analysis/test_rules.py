@@ -251,3 +251,47 @@ def test_rules_round4_from_authors_g_and_h() -> None:
     assert (1, "sexual_violence") in _categories("На хуторе хозяйка с дочкой.", "Дочку не отпускай, вечером мы с Бурым заедем.")
     assert _categories("Выгребли весь мусор из домов перед уходом, чтоб чисто было.") == []
     assert _categories("Вечером заедем за продуктами, хозяйка обещала молоко.") == []
+
+
+def test_rules_round5_from_the_retired_fourth_heldout_and_author_i() -> None:
+    # shapes read in heldout4 after its one measurement (now development material); written afresh
+    def cats(*turns: str) -> set[str]:
+        return {c for _, c in _categories(*turns)}
+
+    assert "torture_inhuman_treatment" in cats("At night they beat the detainees with hoses.")
+    assert (1, "sexual_violence") in _categories("She is in cell two.", "They take her upstairs for the night.")
+    assert "sexual_violence" in cats("Наши там девок по подвалам таскают.")
+    assert "pillage" in cats("В магазине я себе телик забрал, привезу домой.")
+    assert "pillage" in cats("The houses are empty, we just help ourselves.")
+    assert "pillage" in cats("I'm sending you a coat from one of the houses.")
+    assert "deportation_confinement" in cats("Keep them locked in until the convoy leaves.")
+    assert "deportation_confinement" in cats("Людей тримають по тижню в ангарі, поки перевіряють.")
+    assert "deportation_confinement" in cats("Не выпускать никого из села до утра.")
+    assert (1, "killing_hors_de_combat") in _categories("Their wounded guy is still asking for help.",
+                                                      "Leave him, let him bleed out.")
+    assert (1, "killing_hors_de_combat") in _categories("Пленных куда, на обмен?", "Лишние рты нам не нужны.")
+    assert "attack_on_civilians" in cats("Там во дворе гражданские лежат, которых наши положили.")
+    assert (1, "concealment") in _categories("Тела в яму скинули.", "Потом бульдозером заровняем, и всё.")
+    assert "concealment" not in cats("Старый окоп бульдозером заровняем, и всё.")  # no grave in the exchange
+    assert "starvation" in cats("Колодец заминируйте.")
+    assert "starvation" in cats("Тем, у кого нет паспорта, хлеб не дают.")
+    assert "human_shields" in cats("Пока они тут, по селу не бьют.")
+    # look-alikes stay silent
+    assert _categories("Траншею зачистили, у них один двухсотый, двое сдались, ведём.") == []
+    assert _categories("Вчера бабушек из Купянска вывозили, эвакуация с волонтерами.") == []
+    assert _categories("Our own cellar is full of potatoes, we keep it locked.") == []
+
+
+def test_a_bare_report_after_a_flagged_order_takes_its_category() -> None:
+    # «Работай» / «Вопрос решён» answering a no-quarter order are the only trace that it was carried out
+    flags = analyze_transcript(transcript("Трое вышли, руки вверх.", "Пленных не брать. Работай.",
+                                          "Вектор, я Зенит. Вопрос решён."), FAST).flags
+    answer = [f for f in flags if f.transmission == 2]
+    assert [(f.category, f.rule, f.quote) for f in answer] == [("killing_hors_de_combat", "ctx.follow-up", "Вопрос решён")]
+    assert "answers the flag killing_hors_de_combat" in answer[0].reason and answer[0].signals[0]["type"] == "follow_up"
+    # after a lawful order, a question, a negation or a longer sentence: nothing
+    assert _categories("Вижу танк у посадки.", "Работай.") == []
+    assert _categories("Пленных не брать.", "Вопрос решён?") == [(0, "killing_hors_de_combat")]
+    assert _categories("Пленных не брать.", "Не работай пока.") == [(0, "killing_hors_de_combat")]
+    assert _categories("Пленных не брать.", "Принял, вопрос решим позже, когда подъедет колонна.") == [
+        (0, "killing_hors_de_combat")]

@@ -536,8 +536,55 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
             found = _classifier_flags(doc, n, ruleset, options, flagged_categories, blocked, sentences)
             flagged_sentences |= {span_index(sentences, f.char_start - segment.offset) for f in found}
             out.extend(found)
+        if ruleset.follow_up is not None:
+            answers = _follow_ups(doc, n, ruleset, options, out, sentences, flagged_sentences)
+            flagged_sentences |= {span_index(sentences, f.char_start - segment.offset) for f in answers}
+            out.extend(answers)
         if use_embeddings and options.embedding_suggestions:
             out.extend(_suggestions(segment, ruleset, options, flagged_sentences, doc.aligned[n]))
+    return out
+
+
+def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, earlier: list[Flag],
+                sentences: list[tuple[int, int]], flagged: set[int]) -> list[Flag]:
+    """A bare report or go-ahead («Вопрос решён», «Трое минус», «Работай») in a transmission that
+    answers a flagged one just before it takes that flag's category: on the radio the confirmation
+    that an order was carried out is often the only other trace of the act."""
+    follow = ruleset.follow_up
+    if follow is None or n == 0:
+        return []
+    source = None
+    for k in range(n - 1, max(-1, n - 1 - follow.look_back), -1):
+        # a rule's flag (or a follow-up of one); the learned signal's and the embedding's guesses are not enough
+        before = [f for f in earlier if f.transmission == doc.segments[k].index and ":" not in f.rule]
+        if before:
+            source = max(before, key=lambda f: (f.confidence, -f.char_start))
+            break
+    if source is None or follow.weight < options.min_confidence:
+        return []
+    segment = doc.segments[n]
+    toks = doc.toks[n]
+    out: list[Flag] = []
+    for j, (a, b) in enumerate(sentences):
+        inside = [i for i, t in enumerate(toks) if a <= t.start and t.end <= b]
+        if (j in flagged or not inside or len(inside) > follow.max_tokens or _is_question(segment.text, a, b)
+                or any(toks[i].lower in ruleset.negation_before for i in inside)):
+            continue
+        if not any(i + length - 1 <= inside[-1] for i in inside for length in follow.element.lengths(toks, i, {})):
+            continue
+        start, end = toks[inside[0]].start, toks[inside[-1]].end
+        quote = segment.text[start:end]
+        times = span_times(segment, start, end, doc.aligned[n])
+        reason = (f"{follow.note}: «{quote}» answers the flag {source.category} «{source.quote}» "
+                  f"(transmission {source.transmission}, rule {source.rule})")
+        out.append(Flag(
+            id=_short_id(source.category, segment.index, start + segment.offset, end + segment.offset, "ctx.follow-up"),
+            category=source.category, article=source.article, title=source.title, quote=quote,
+            transmission=segment.index, char_start=start + segment.offset, char_end=end + segment.offset,
+            start=times[0], end=times[1], language=segment.language, confidence=round(follow.weight, 3),
+            reason=reason, rule="ctx.follow-up", embedding_score=None,
+            signals=({"type": "follow_up", "answers": source.id, "category": source.category,
+                      "transmission": source.transmission, "words": quote},)))
     return out
 
 

@@ -160,6 +160,18 @@ class HardNegative:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A bare report or go-ahead on the radio («Вопрос решён», «Трое минус», «Работай») right after a
+    flagged order or report: it carries the earlier flag's category (rule ``ctx.follow-up``)."""
+
+    element: Element
+    max_tokens: int
+    look_back: int
+    weight: float
+    note: str
+
+
+@dataclass(frozen=True)
 class RuleSet:
     sha256: str  # of the rule file
     glossary_sha256: str
@@ -170,6 +182,7 @@ class RuleSet:
     negation_after: tuple[tuple[str, ...], ...]
     negation_ignore: tuple[tuple[frozenset[str], ...], ...] = ()
     negation_bridge: frozenset[str] = frozenset()
+    follow_up: FollowUp | None = None
 
     @property
     def effective_sha256(self) -> str:
@@ -318,8 +331,13 @@ def parse_rules(data: dict[str, Any], raw: bytes, glossary: Glossary) -> RuleSet
             bool(item.get("any_order", False)), int(item.get("gap", DEFAULT_GAP)),
             _scope(item.get("scope", "sentence"), item["id"], ("clause", "sentence", "transmission")),
             item.get("note", "")))
+    follow_up = None
+    if "follow_up" in data:
+        spec = data["follow_up"]
+        follow_up = FollowUp(compiler.element(spec["class"]), int(spec.get("max_tokens", 4)),
+                             int(spec.get("look_back", 2)), float(spec["weight"]), spec.get("note", ""))
     return RuleSet(hashlib.sha256(raw).hexdigest(), glossary.sha256, categories, tuple(rules), tuple(negatives),
-                   before, after, ignore, bridge)
+                   before, after, ignore, bridge, follow_up)
 
 
 @lru_cache(maxsize=1)
