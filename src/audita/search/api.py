@@ -192,7 +192,7 @@ def run_query(index: SearchIndex, parsed: ParsedQuery, where: list[str], params:
     hits: list[SearchHit] = []
     skipped = 0
     offset = 0
-    batch = max((limit + skip) * 2, 50)
+    batch = min(max((limit + skip) * 2, 50), 5000)  # deep pages read on in batches, not all at once
     expression = match_expression(parsed)
     while len(hits) < limit:
         rows = index.query(expression, where=where, params=params, limit=batch, offset=offset)
