@@ -55,14 +55,23 @@ def _filters(chosen: dict[str, str]) -> SearchFilters:
                          sources=(source,) if source else None)
 
 
+def page_number(value: int) -> int:
+    """A requested page number kept within 1..MAX_PAGE."""
+    return min(max(1, value), MAX_PAGE)
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of hits: ``hits`` (dicts to render), ``first`` (1-based rank of the first hit the
-    index returned for this page) and whether a next page exists."""
+    """One page of hits: ``hits`` (dicts to render), its ``number`` and whether a next page exists."""
 
     hits: list[dict[str, Any]]
-    first: int
+    number: int
     more: bool
+
+    @property
+    def first(self) -> int:
+        """1-based rank of the first hit the index returned for this page."""
+        return (self.number - 1) * LIMIT + 1
 
 
 def search(workspace: Workspace, connection: Connection, query: str, case_ids: list[str],
@@ -70,9 +79,9 @@ def search(workspace: Workspace, connection: Connection, query: str, case_ids: l
     """Page ``page`` (LIMIT hits each) of the hits in ``case_ids`` (the cases the user may see) as
     dicts with ``segments`` to render. Unknown filter names are ignored; a bad filter value is the
     search package's BadInput."""
-    page = min(max(1, page), MAX_PAGE)
+    page = page_number(page)
     if not case_ids:
-        return Page([], 1, False)
+        return Page([], page, False)
     chosen = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
     if chosen.get("source") and chosen["source"] not in SOURCES:
         chosen.pop("source")
@@ -92,7 +101,7 @@ def search(workspace: Workspace, connection: Connection, query: str, case_ids: l
         entry["link"] = hit.link if LOCAL_LINK.match(hit.link or "") else f"/items/{hit.item_id}"
         entry["segments"] = segments(hit.snippet, hit.highlights)
         out.append(entry)
-    return Page(out, (page - 1) * LIMIT + 1, more)
+    return Page(out, page, more)
 
 
 def incidents(workspace: Workspace, case_id: str) -> IncidentReport:

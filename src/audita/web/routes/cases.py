@@ -124,11 +124,15 @@ def upload_page(request: Request, case_id: str, me: Session = Depends(user)) -> 
                                            "processing": web.processor is not None})
 
 
+def is_multipart(request: Request) -> bool:
+    """The request body is a multipart form (a file field and text fields)."""
+    return request.headers.get("content-type", "").split(";")[0].strip() == "multipart/form-data"
+
+
 async def _receive_upload(request: Request, folder: Path) -> tuple[Path, bool]:
     """Write the uploaded file into ``folder``: a raw body named by X-Filename (the drag-and-drop
     page) or the ``file`` field of a multipart form (the form without JavaScript)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type == "multipart/form-data":
+    if is_multipart(request):
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
@@ -307,8 +311,8 @@ def search_page(request: Request, q: str = "", case: str = "", date_from: str = 
     filters = {k: v.strip()[:200] for k, v in (("date_from", date_from), ("date_to", date_to), ("place", place),
                                                 ("speaker", speaker), ("category", category), ("source", source))
                if v.strip()}
-    page = min(max(1, page), searching.MAX_PAGE)
-    found = searching.Page([], 1, False)
+    page = searching.page_number(page)
+    found = searching.Page([], page, False)
     problem = ""
     with web.workspace.reading() as connection:
         visible = visible_case_ids(connection, me)
@@ -329,7 +333,7 @@ def search_page(request: Request, q: str = "", case: str = "", date_from: str = 
     kept = {"q": query, "case": case, **filters}
     pages = {"previous": f"/search?{urlencode({**kept, 'page': page - 1})}" if page > 1 else None,
              "next": f"/search?{urlencode({**kept, 'page': page + 1})}" if found.more and page < searching.MAX_PAGE
-             else None, "first": found.first, "number": page}
+             else None, "first": found.first, "number": found.number}
     return render(request, "search.html", {"q": query, "case": case, "cases": choices, "names": names,
                                            "results": results, "filters": filters, "problem": problem,
                                            "pages": pages, "categories": searching.categories(), "sources": SOURCES})

@@ -12,7 +12,7 @@ from audita.errors import BadInput
 from audita.ingest.documents import LANGUAGES, document_metadata, ingest_document
 from audita.web.access import CaseRef, case_for, require
 from audita.web.deps import audit, render, state, user, wants_json
-from audita.web.routes.cases import _receive_upload, upload_case, upload_folder
+from audita.web.routes.cases import _receive_upload, is_multipart, upload_case, upload_folder
 from audita.web.sessions import Session
 
 router = APIRouter()
@@ -37,7 +37,7 @@ def document_form(request: Request, case_id: str, me: Session = Depends(user)) -
 
 async def _entered(request: Request) -> dict[str, str]:
     """The text fields as the user typed them (to fill the form again after a refusal)."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
+    if not is_multipart(request):
         return {}
     form = await request.form()  # parsed once per request (the CSRF guard read it already)
     return {name: value for name in FIELDS if isinstance(value := form.get(name), str)}
@@ -51,7 +51,7 @@ async def document_upload(request: Request, case_id: str, me: Session = Depends(
     limit = web.options.max_upload_bytes
     with upload_folder(request, "web-document") as folder:
         try:
-            if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
+            if not is_multipart(request):
                 raise BadInput("send the document as a multipart form with a file field")
             metadata = document_metadata(values.get("source_url", ""), values.get("captured_at", ""),
                                          title=values.get("title"), publisher=values.get("publisher"),
