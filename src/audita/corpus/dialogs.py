@@ -19,8 +19,9 @@ CATEGORIES: tuple[str, ...] = (
     "starvation",
     "concealment",
 )
-SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
-# heldout2, heldout3 and heldout4 (each measured once, 2026-12-06), heldout5 and heldout6 (sealed, written
+SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
+                         "heldout7")
+# heldout2 to heldout5 (each measured once, 2026-12-06), heldout6 and heldout7 (sealed, written
 # 2026-12-06; not read by anyone tuning) hold English and digits the Russian festival
 # voice cannot speak: they are evaluated as text only and never rendered to audio.
 RENDERED_SPLITS: tuple[str, ...] = ("dev", "heldout")
