@@ -43,22 +43,23 @@ def test_classifier_file_matches_its_training_set_and_model() -> None:
 
 def test_training_rows_hold_no_sealed_dialog() -> None:
     """Dialog rows come from the dev split (dlg-01..13) and the retired first
-    to fourth held-out sets (dlg-14..44, dlg-101..140, dlg-201..240, dlg-301..340) only; not one
-    sentence of the sealed heldout5 and heldout6 sets is in the training file."""
+    to fifth held-out sets (dlg-14..44, dlg-101..140, dlg-201..240, dlg-301..340, dlg-401..440) only; not
+    one sentence of the sealed heldout6 and heldout7 sets is in the training file."""
     from audita.corpus.dialogs import load_dialogs
 
     raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
     rows = json.loads(raw)["rows"]
     dialog_rows = [r for r in rows
-                   if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1", "heldout2", "heldout3", "heldout4")]
+                   if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5")]
     assert {r["source"] for r in dialog_rows if r["set"] == "dialogs"} <= {f"dlg-{n:02d}" for n in range(1, 14)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout1"} <= {f"dlg-{n:02d}" for n in range(14, 45)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout2"} <= {f"dlg-{n}" for n in range(101, 141)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout3"} <= {f"dlg-{n}" for n in range(201, 241)}
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout4"} <= {f"dlg-{n}" for n in range(301, 341)}
-    assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2", "heldout3", "heldout4"}
-    sealed = load_dialogs("heldout5") + load_dialogs("heldout6")
-    assert {d.split for d in sealed} == {"heldout5", "heldout6"}
+    assert {r["source"] for r in dialog_rows if r["set"] == "heldout5"} <= {f"dlg-{n}" for n in range(401, 441)}
+    assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5"}
+    sealed = load_dialogs("heldout6") + load_dialogs("heldout7")
+    assert "heldout6" in {d.split for d in sealed} <= {"heldout6", "heldout7"}
     sealed_ids = {d.dialog_id for d in sealed}
     assert not any(r.get("source") in sealed_ids for r in rows)
     texts = {r["text"] for r in rows}
@@ -70,7 +71,7 @@ def test_authors_are_folds_and_rows_carry_their_context() -> None:
     rows, _ = train.load_rows()
     sets = {r["set"] for r in rows}
     assert {"author-A", "author-B", "author-C", "author-D", "author-E", "author-F", "author-G", "author-H",
-            "heldout1", "heldout2", "heldout3", "heldout4", "dialogs"} <= sets
+            "author-I", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5", "dialogs"} <= sets
     authored = [r for r in rows if r["set"].startswith("author-")]
     assert sum(1 for r in authored if r["previous"]) > len(authored) // 4  # context-dependent exchanges
     assert {r["language"] for r in authored} == {"ru", "uk", "en"}
