@@ -59,7 +59,7 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
     assert {r["source"] for r in dialog_rows if r["set"] == "heldout5"} <= {f"dlg-{n}" for n in range(401, 441)}
     assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5"}
     sealed = load_dialogs("heldout6") + load_dialogs("heldout7")
-    assert "heldout6" in {d.split for d in sealed} <= {"heldout6", "heldout7"}
+    assert {d.split for d in sealed} == {"heldout6", "heldout7"}
     sealed_ids = {d.dialog_id for d in sealed}
     assert not any(r.get("source") in sealed_ids for r in rows)
     texts = {r["text"] for r in rows}

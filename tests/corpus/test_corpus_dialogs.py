@@ -94,7 +94,7 @@ def test_parse_rejects_bad_scripts(bad):
 def test_sealed_split_is_text_only_and_never_rendered(tmp_path):
     from audita.corpus.generate import GenerateOptions, generate_corpus
 
-    for split in ("heldout4", "heldout5", "heldout6"):  # measured once / still sealed: text-only either way
+    for split in ("heldout4", "heldout5", "heldout6", "heldout7"):  # measured once / sealed: text-only either way
         assert len(load_dialogs(split)) >= 40
     sealed = load_dialogs("heldout4")
     assert {d.split for d in sealed} == {"heldout4"}
@@ -108,6 +108,6 @@ def test_sealed_split_is_text_only_and_never_rendered(tmp_path):
         generate_corpus(tmp_path / "c", GenerateOptions(split="heldout2", long=False))
     with pytest.raises(ValueError, match="not rendered"):
         generate_corpus(tmp_path / "c", GenerateOptions(split="heldout3", long=False))
-    for split in ("heldout4", "heldout5", "heldout6"):
+    for split in ("heldout4", "heldout5", "heldout6", "heldout7"):
         with pytest.raises(ValueError, match="not rendered"):
             generate_corpus(tmp_path / "c", GenerateOptions(split=split, long=False))
