@@ -197,11 +197,11 @@ def run_query(index: SearchIndex, parsed: ParsedQuery, where: list[str], params:
     while len(hits) < limit:
         rows = index.query(expression, where=where, params=params, limit=batch, offset=offset)
         for row in rows:
+            if skipped < skip:  # rows of earlier pages: only the phrase-order check, no snippet or timing
+                skipped += mark(row["text"], row["language"], parsed) is not None
+                continue
             hit = _hit(row, parsed)
             if hit is None:
-                continue
-            if skipped < skip:
-                skipped += 1
                 continue
             hits.append(hit)
             if len(hits) == limit:
