@@ -282,6 +282,89 @@ def test_rules_round5_from_the_retired_fourth_heldout_and_author_i() -> None:
     assert _categories("Our own cellar is full of potatoes, we keep it locked.") == []
 
 
+def test_rules_round6_from_the_retired_fifth_heldout() -> None:
+    # shapes read in heldout5 after its one measurement (now development material); sentences written afresh
+    positives = [
+        (("Сдались двое, руки подняли.", "Ротный сказал: кормить их нечем."), "killing_hors_de_combat"),
+        (("Пленных с собой не тащить, понял?",), "killing_hors_de_combat"),
+        (("The ones with their hands up were led off into the trees.", "They never came back."), "killing_hors_de_combat"),
+        (("He was shot while trying to escape, write that down.",), "killing_hors_de_combat"),
+        (("Take the prisoner out back. Nobody is watching.",), "killing_hors_de_combat"),
+        (("Пленного в подвале били всю ночь.", "Под утро один сдох."), "killing_hors_de_combat"),
+        (("The prisoners are on their knees.", "Cut the feed for a minute."), "concealment"),
+        (("Пленных расстреляли у забора.", "Их документы и телефоны в костёр."), "concealment"),
+        (("They hit the hospital last night.", "If anyone asks, it was their own artillery."), "concealment"),
+        (("Тела свозят в ров, без могил, без учёта.",), "concealment"),
+        (("Трупы в машине, семья целиком.", "Отгоните в посадку, чтобы с дрона не видно было."), "concealment"),
+        (("Зерно забрали, велели оформить как закупку.",), "concealment"),
+        (("Хозяева сбежали, дом пустой, чего добру пропадать.",), "pillage"),
+        (("В серванте золотые кольца были, я их прибрал.",), "pillage"),
+        (("Фуру с гуманитаркой забрать на нужды батальона.",), "pillage"),
+        (("Вечером по дачам пройдёмся, там коттеджи богатые.",), "pillage"),
+        (("Муку со склада повезли продавать в Мелитополь.",), "pillage"),
+        (("Аптеку в первую же ночь обчистили.",), "pillage"),
+        (("Хліб і воду видаємо тільки тим, у кого російський паспорт.",), "starvation"),
+        (("Гуманитарку раздаём по паспортам.", "Остальным ничего."), "starvation"),
+        (("Колонна с гуманитаркой на въезде.", "Ничего в город не пускать."), "starvation"),
+        (("Hit the pumping station. The town sits dry by morning.",), "starvation"),
+        (("Криницю біля школи засипте.",), "starvation"),
+        (("Посадите гражданских на броню, человек по шесть.",), "human_shields"),
+        (("Детей на головную машину.",), "human_shields"),
+        (("Они по колонне с детьми не стреляют.",), "human_shields"),
+        (("Мирные на позиции, женщины.", "Сидят за ними и стреляют."), "human_shields"),
+        (("Снаряды сложили прямо в больнице, в палатах.",), "human_shields"),
+        (("Через пятнадцать минут повтори туда же, когда спасатели приедут.",), "attack_on_civilians"),
+        (("Бей по дому, потом по всем, кто выбегать будет.",), "attack_on_civilians"),
+        (("Hit the market at noon, when it's full.",), "attack_on_civilians"),
+        (("Цель на завтра — городская больница.",), "attack_on_protected_objects"),
+        (("Два по больнице, три по рынку.",), "attack_on_protected_objects"),
+        (("Детей вывезли, новые документы сделают, фамилии поменяют.",), "deportation_confinement"),
+        (("Кто кричать будет — в подвал.",), "deportation_confinement"),
+        (("Соседа забрали, мешок на голову и в машину.",), "deportation_confinement"),
+        (("Мужчин призывного возраста на автобус и в лагерь.",), "deportation_confinement"),
+        (("Пленным на лбу ножом букву вырезали.",), "torture_inhuman_treatment"),
+        (("В камере новеньких приёмка: коридор и дубинки.",), "torture_inhuman_treatment"),
+        (("Полоненим давали їсти раз на добу.",), "torture_inhuman_treatment"),
+        (("Дівчат із підвалу водили до себе в хату на ніч.",), "sexual_violence"),
+        (("Their sergeant calls the women his trophies.",), "sexual_violence"),
+        (("Ножом біля паху водили, казали, що відріжуть.",), "sexual_violence"),
+    ]
+    for turns, category in positives:
+        assert (len(turns) - 1, category) in _categories(*turns), turns
+    # look-alikes stay silent: lawful requests, own losses, shelter, evacuation, a stopped looting
+    negatives = [
+        ("Ребята, кормить пленных нечем, везите их быстрее в тыл, на обмен.",),
+        ("Разведка ушла вчера.", "Двое не вернулись, ищем."),
+        ("Выключи камеру, батарея садится.",),
+        ("Сжечь старые карты и шифры перед отходом.",),
+        ("Скажи маме, что я в порядке.",),
+        ("Танк отогнали в посадку, чтобы с дрона не видно было.",),
+        ("Гуманитарку раздаём всем, без паспортов.",),
+        ("Колодец для нас, воду кипятить.",),
+        ("Раненых на броню, везём в госпиталь.",),
+        ("Скорую пропустить, спасатели подъедут — не стрелять.",),
+        ("Огонь стоп, по дороге автобус с мирными.",),
+        ("Отправили Костю в госпиталь в Донецк, ранен в ногу.",),
+        ("Ребята хотели магазин вскрыть, я не дал.",),
+        ("Если спросят, скажи, что у нас сухпай кончился.",),
+        ("Цель — техника за школой, в поле.",),
+        ("Брошенный склад ВСУ зачистили, оружие сдали по описи.",),
+        ("Все в подвал, обстрел!",),
+        ("Пекарня просила муку, отвезли им два мешка.",),
+        ("С раненым всё нормально, перевязали.",),
+        ("Мы им хлеба дали, по два батона на семью.",),
+        ("Поліція людей вивозить, евакуаційний автобус.",),
+    ]
+    for turns in negatives:
+        assert _categories(*turns) == [], turns
+    # flagged, but not as the new rules would have it: an emplacement, a shooting, bodies in a well
+    for turns, category in [
+        (("Ставим миномёт прямо у детсада.",), "attack_on_protected_objects"),
+        (("Вони по машинах з цивільними стріляли.",), "human_shields"),
+        (("Трупы в колодец, колодец засыпать.",), "starvation"),
+    ]:
+        assert category not in {c for _, c in _categories(*turns)}, turns
+
 def test_a_bare_report_after_a_flagged_order_takes_its_category() -> None:
     # «Работай» / «Вопрос решён» answering a no-quarter order are the only trace that it was carried out
     flags = analyze_transcript(transcript("Трое вышли, руки вверх.", "Пленных не брать. Работай.",
