@@ -49,15 +49,12 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
 
     raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
     rows = json.loads(raw)["rows"]
-    dialog_rows = [r for r in rows
-                   if r["kind"] == "dialog" or r["set"] in ("dialogs", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5")]
-    assert {r["source"] for r in dialog_rows if r["set"] == "dialogs"} <= {f"dlg-{n:02d}" for n in range(1, 14)}
-    assert {r["source"] for r in dialog_rows if r["set"] == "heldout1"} <= {f"dlg-{n:02d}" for n in range(14, 45)}
-    assert {r["source"] for r in dialog_rows if r["set"] == "heldout2"} <= {f"dlg-{n}" for n in range(101, 141)}
-    assert {r["source"] for r in dialog_rows if r["set"] == "heldout3"} <= {f"dlg-{n}" for n in range(201, 241)}
-    assert {r["source"] for r in dialog_rows if r["set"] == "heldout4"} <= {f"dlg-{n}" for n in range(301, 341)}
-    assert {r["source"] for r in dialog_rows if r["set"] == "heldout5"} <= {f"dlg-{n}" for n in range(401, 441)}
-    assert {r["set"] for r in dialog_rows} == {"dialogs", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5"}
+    ids = {"dialogs": {f"dlg-{n:02d}" for n in range(1, 14)}, "heldout1": {f"dlg-{n:02d}" for n in range(14, 45)},
+           **{f"heldout{k}": {f"dlg-{n}" for n in range(100 * (k - 1) + 1, 100 * (k - 1) + 41)} for k in range(2, 6)}}
+    dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ids]
+    for fold, allowed in ids.items():
+        assert {r["source"] for r in dialog_rows if r["set"] == fold} <= allowed, fold
+    assert {r["set"] for r in dialog_rows} == set(ids)
     sealed = load_dialogs("heldout6") + load_dialogs("heldout7")
     assert {d.split for d in sealed} == {"heldout6", "heldout7"}
     sealed_ids = {d.dialog_id for d in sealed}

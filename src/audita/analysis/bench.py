@@ -27,10 +27,8 @@ from audita.bench.table import NOT_AVAILABLE, Row
 
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
-           "heldout2": "measured once, then retired to development 2026-12-06 (in training)",
-           "heldout3": "measured once, then retired to development 2026-12-06 (in training)",
-           "heldout4": "measured once, then retired to development 2026-12-06 (in training)",
-           "heldout5": "measured once, then retired to development 2026-12-06 (in training)"}
+           **{split: "measured once, then retired to development 2026-12-06 (in training)"
+              for split in ("heldout2", "heldout3", "heldout4", "heldout5")}}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 
