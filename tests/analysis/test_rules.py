@@ -365,6 +365,97 @@ def test_rules_round6_from_the_retired_fifth_heldout() -> None:
     ]:
         assert category not in {c for _, c in _categories(*turns)}, turns
 
+
+def test_rules_round7_from_the_retired_sixth_heldout() -> None:
+    # shapes read in heldout6 after its one measurement (now development material); sentences written afresh
+    positives = [
+        (("Двое раненых у дороги, оружие бросили.", "Кончай обоих, некогда."), "killing_hors_de_combat"),
+        (("Пленный один остался.", "Прикончи его, и уходим."), "killing_hors_de_combat"),
+        (("Тех двоих пленных ночью увели.", "Вопрос с ними решён."), "killing_hors_de_combat"),
+        (("Пленных пятеро, конвоя нет.", "Сделай так, чтобы к обеду их не было."), "killing_hors_de_combat"),
+        (("Нашли троих у посадки, у каждого выстрел в затылок.",), "killing_hors_de_combat"),
+        (("Outside the school there were men lying with their hands tied.",), "killing_hors_de_combat"),
+        (("Then we put the stove on him so it looks like he died in the shelling.",), "concealment"),
+        (("Записали, что повесился сам.",), "concealment"),
+        (("Пленного вчера забили.", "В рапорте напиши, что при обстреле."), "concealment"),
+        (("The two prisoners are dead.", "Load them into the BMP and burn it."), "concealment"),
+        (("Both detainees are done.", "Nothing on the camera, understood?"), "concealment"),
+        (("Його забрали в СІЗО.", "Рідним нічого не кажемо, хай шукають."), "deportation_confinement"),
+        (("Сусідів кудись вивезли, ніхто не знає куди.",), "deportation_confinement"),
+        (("Всех мужчин согнали в клуб, держат третий день.",), "deportation_confinement"),
+        (("В подвале комендатуры сидят уже неделю.", "Без всякого суда."), "deportation_confinement"),
+        (("Паспорта у всех забираем, чтоб обратно не уехали.",), "deportation_confinement"),
+        (("Колодязь у селі засипали, щоб води не було.",), "starvation"),
+        (("Разбомбили хлебозавод, там хлеб раздавали людям.",), "starvation"),
+        (("Hiding behind the civilians, that's how they hold the block.",), "human_shields"),
+        (("Танки загоняйте во двор школы, туда не ударят.",), "human_shields"),
+        (("Каждый гражданский, кто вышел после комендантского, цель.",), "attack_on_civilians"),
+        (("Мирные в подвалах?", "Мирные там, тем лучше. Огонь."), "attack_on_civilians"),
+        (("Бабка шла за водой, а он её снял с первого выстрела.",), "attack_on_civilians"),
+        (("Давай ещё четыре по пятиэтажкам.",), "attack_on_protected_objects"),
+        (("Пленному пальцы сломали на допросе.",), "torture_inhuman_treatment"),
+        (("Задержанного вчера били.", "Перестарались, сердце не выдержало, не откачали."), "torture_inhuman_treatment"),
+        (("Жінку при дітях... Їх було четверо.",), "sexual_violence"),
+        (("They held the girls in the school for days, you know what for.",), "sexual_violence"),
+        (("Мародерили по полной.", "Потом посылками домой отправляли."), "pillage"),
+        (("Из каждого дома всё вынесли, до ложки.",), "pillage"),
+        (("Пленного вчера расстреляли.", "В журнал не вносить."), "concealment"),
+        (("Пусть местные сидят в подвале. Пока они там, нам спокойно.",), "human_shields"),
+        (("Дайте по храму, по колокольне.",), "attack_on_protected_objects"),
+        (("Командир ту девушку по ночам к себе забирает.",), "sexual_violence"),
+        (("К ней в камеру ходят каждый вечер, сам понимаешь зачем.",), "sexual_violence"),
+        (("Задержанную девушку раздели и снимали на телефон.",), "sexual_violence"),
+        (("Бейте, только чтоб синяков на лице не было.",), "torture_inhuman_treatment"),
+        (("They shelled the house. Everyone knew there were kids inside.",), "attack_on_civilians"),
+        (("Квартиры вскрыть, всё ценное в машину.",), "pillage"),
+        (("Все, что в хате было, погрузили в КамАЗ.",), "pillage"),
+        (("Three of them surrendered.", "We're not taking prisoners today."), "killing_hors_de_combat"),
+        (("Беркут, цивільна машина на дорозі. Працюй по ній.", "Відпрацював."), "attack_on_civilians"),
+    ]
+    for turns, category in positives:
+        assert (len(turns) - 1, category) in _categories(*turns), turns
+    # look-alikes stay silent: a rotation settled, own injuries, lawful reports, real fishing, a question, own evacuation
+    negatives = [
+        ("Кончай болтать, выходим.",),
+        ("Вопрос с ротацией решён, в пятницу меняемся.",),
+        ("Отработали по опорнику, два блиндажа.", "Отработал."),
+        ("Рёбра сломал, упал с брони.",),
+        ("Колодец почистили, вода есть.",),
+        ("В отчёте напиши расход снарядов.",),
+        ("Всю зарплату уже в расход пустил.",),
+        ("Мы с ним на рыбалку ездили до войны.",),
+        ("Бойца эвакуируем своими силами.",),
+        ("Телефон из рук не выпускаю.",),
+        ("Any civilians near the target?",),
+        ("Мама посылку прислала, носки и сало.",),
+        ("Скорую пропустить.",),
+        ("Кошмар какой, опять дождь.",),
+        ("Технику в лесок стащить, замаскировать.",),
+        ("Паспорта проверяем на КПП, всех пропускаем.",),
+        ("В журнал не вносить, это учебная стрельба.",),
+        ("Пока они там, мы не стреляем.",),
+        ("Дай по опорнику ещё два.",),
+        ("По ночам к себе в блиндаж кота забирает.",),
+        ("Всё ценное своё забрали с собой при отходе.",),
+        ("Всё, что в доме было, хозяева сами вывезли.",),
+        ("We're not taking anyone on leave this month.",),
+        ("Синяков на лице не было, врач осмотрел.",),
+        ("Людей собрали у автобуса, эвакуация в Запорожье.",),
+    ]
+    for turns in negatives:
+        assert _categories(*turns) == [], turns
+    # flagged, but not as the new rules would have it: prisoners stripped (degrading, not sexual), a water
+    # station hit (a protected object, not starvation), elderly civilians «кончай» (an attack on civilians)
+    for turns, category in [
+        (("Пленных раздели до белья и сняли на видео для отчёта.",), "sexual_violence"),
+        (("Водокачку накрыло, воды нет, чиним.",), "starvation"),
+        (("Из подвала вышли трое в гражданском, бабка и два деда.", "Кончай их."), "killing_hors_de_combat"),
+    ]:
+        assert (len(turns) - 1, category) not in _categories(*turns), turns
+    # an ambulance struck is a protected object, not a civilian target
+    ambulance = _categories("Вчера по скорой положил, прямо в крышу.")
+    assert (0, "attack_on_protected_objects") in ambulance and (0, "attack_on_civilians") not in ambulance
+
 def test_a_bare_report_after_a_flagged_order_takes_its_category() -> None:
     # «Работай» / «Вопрос решён» answering a no-quarter order are the only trace that it was carried out
     flags = analyze_transcript(transcript("Трое вышли, руки вверх.", "Пленных не брать. Работай.",

@@ -262,6 +262,10 @@ class _Compiler:
                 words.add(_literal(alternative[1:]))
                 negation = False
                 continue
+            if " " in alternative:  # a phrase: only in context classes (a pattern splits on spaces)
+                phrases.append(_phrase(alternative))
+                negation = False
+                continue
             if clean(alternative) in self.negation_before:
                 words.add(clean(alternative))  # negation words match literally
                 continue
