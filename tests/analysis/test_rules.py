@@ -161,6 +161,19 @@ def test_excludes_drop_a_match_when_the_class_is_present() -> None:
     assert rules.rules[0].excludes and rules.rules[0].excludes[0].scope == "window"
 
 
+
+def test_a_context_class_may_hold_a_phrase_inline() -> None:
+    # «руки вверх» written inline in a requires class is a phrase (both words, adjacent), not two words
+    from audita.analysis.tokens import tokens
+
+    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}}, "classes": {"gone": {"words": ["ушли"]}}, "hard_negatives": []}
+    rule = {"id": "r", "category": "x", "weight": 0.7, "patterns": ["огонь"], "gap": 0,
+            "requires": [{"class": "руки вверх|@gone", "scope": "sentence"}]}
+    element = parse_rules({**base, "rules": [rule]}, b"", shipped_glossary()).rules[0].requires[0].element
+    assert element.lengths(tokens("Руки вверх подняли"), 0, {}) == (2,)
+    assert element.lengths(tokens("Руки опустили, вверх смотрят"), 0, {}) == ()
+    assert element.lengths(tokens("Ушли все"), 0, {}) == (1,)
+
 def test_short_strike_order_reads_the_exchange() -> None:
     # the order itself names no target; the exchange before it names civilians or a protected building
     assert (2, "attack_on_civilians") in _categories(
