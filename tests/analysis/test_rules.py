@@ -295,6 +295,14 @@ def test_rules_round5_from_the_retired_fourth_heldout_and_author_i() -> None:
     assert _categories("Our own cellar is full of potatoes, we keep it locked.") == []
 
 
+def _assert_round(positives: list[tuple[tuple[str, ...], str]], negatives: list[tuple[str, ...]]) -> None:
+    """A round of rules: each positive's last turn takes its category; each look-alike stays silent."""
+    for turns, category in positives:
+        assert (len(turns) - 1, category) in _categories(*turns), turns
+    for turns in negatives:
+        assert _categories(*turns) == [], turns
+
+
 def test_rules_round6_from_the_retired_fifth_heldout() -> None:
     # shapes read in heldout5 after its one measurement (now development material); sentences written afresh
     positives = [
@@ -342,8 +350,6 @@ def test_rules_round6_from_the_retired_fifth_heldout() -> None:
         (("Their sergeant calls the women his trophies.",), "sexual_violence"),
         (("Ножом біля паху водили, казали, що відріжуть.",), "sexual_violence"),
     ]
-    for turns, category in positives:
-        assert (len(turns) - 1, category) in _categories(*turns), turns
     # look-alikes stay silent: lawful requests, own losses, shelter, evacuation, a stopped looting
     negatives = [
         ("Ребята, кормить пленных нечем, везите их быстрее в тыл, на обмен.",),
@@ -368,8 +374,7 @@ def test_rules_round6_from_the_retired_fifth_heldout() -> None:
         ("Мы им хлеба дали, по два батона на семью.",),
         ("Поліція людей вивозить, евакуаційний автобус.",),
     ]
-    for turns in negatives:
-        assert _categories(*turns) == [], turns
+    _assert_round(positives, negatives)
     # flagged, but not as the new rules would have it: an emplacement, a shooting, bodies in a well
     for turns, category in [
         (("Ставим миномёт прямо у детсада.",), "attack_on_protected_objects"),
@@ -425,8 +430,6 @@ def test_rules_round7_from_the_retired_sixth_heldout() -> None:
         (("Three of them surrendered.", "We're not taking prisoners today."), "killing_hors_de_combat"),
         (("Беркут, цивільна машина на дорозі. Працюй по ній.", "Відпрацював."), "attack_on_civilians"),
     ]
-    for turns, category in positives:
-        assert (len(turns) - 1, category) in _categories(*turns), turns
     # look-alikes stay silent: a rotation settled, own injuries, lawful reports, real fishing, a question, own evacuation
     negatives = [
         ("Кончай болтать, выходим.",),
@@ -455,8 +458,7 @@ def test_rules_round7_from_the_retired_sixth_heldout() -> None:
         ("Синяков на лице не было, врач осмотрел.",),
         ("Людей собрали у автобуса, эвакуация в Запорожье.",),
     ]
-    for turns in negatives:
-        assert _categories(*turns) == [], turns
+    _assert_round(positives, negatives)
     # flagged, but not as the new rules would have it: prisoners stripped (degrading, not sexual), a water
     # station hit (a protected object, not starvation), elderly civilians «кончай» (an attack on civilians)
     for turns, category in [
