@@ -174,6 +174,24 @@ def test_a_context_class_may_hold_a_phrase_inline() -> None:
     assert element.lengths(tokens("Руки опустили, вверх смотрят"), 0, {}) == ()
     assert element.lengths(tokens("Ушли все"), 0, {}) == (1,)
 
+def test_two_rules_that_yield_to_each_other_both_stand() -> None:
+    # «по рынку, потом по больничке»: the crowd rule yields to protected objects and the building rule to
+    # civilians; before, each dropped the other and the sentence had no flag at all
+    from audita.analysis.rules import SegmentTokens, match_segment
+    from audita.analysis.tokens import tokens
+
+    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}, "y": {"title": "Y", "article": "Art. 8"},
+                           "z": {"title": "Z", "article": "Art. 8"}}, "classes": {}, "hard_negatives": []}
+    rules = [{"id": "rx", "category": "x", "weight": 0.7, "patterns": ["рынку"], "gap": 0, "yield_to": ["y"]},
+             {"id": "ry", "category": "y", "weight": 0.7, "patterns": ["больничке"], "gap": 0, "yield_to": ["x"]},
+             {"id": "rz", "category": "z", "weight": 0.7, "patterns": ["клади"], "gap": 0, "yield_to": ["x"]}]
+    ruleset = parse_rules({**base, "rules": rules}, b"", shipped_glossary())
+    text = "Клади по рынку, потом по больничке."
+    matches = match_segment(ruleset, [SegmentTokens(text, tuple(tokens(text)), {})], 0)
+    state = {m.rule.id: m.suppressed_by for m in matches}
+    assert state == {"rx": None, "ry": None, "rz": "yield:x"}  # a one-way yield still drops the yielding rule
+
+
 def test_short_strike_order_reads_the_exchange() -> None:
     # the order itself names no target; the exchange before it names civilians or a protected building
     assert (2, "attack_on_civilians") in _categories(
@@ -484,3 +502,71 @@ def test_a_bare_report_after_a_flagged_order_takes_its_category() -> None:
     assert _categories("Пленных не брать.", "Не работай пока.") == [(0, "killing_hors_de_combat")]
     assert _categories("Пленных не брать.", "Принял, вопрос решим позже, когда подъедет колонна.") == [
         (0, "killing_hors_de_combat")]
+
+
+def test_rules_round8_from_the_retired_seventh_heldout() -> None:
+    # shapes read in heldout7 after its one measurement (now development material); sentences written afresh
+    positives = [
+        (("Двое вышли с поднятыми руками.", "Конвоя нет. Оформляй на месте."), "killing_hors_de_combat"),
+        (("Пленных четверо, без оружия.", "Оформи их.", "Четверо оформлены."), "killing_hors_de_combat"),
+        (("Полонений без зброї, сидить.", "Працюй по ньому.", "Зроблено, двохсотий."), "killing_hors_de_combat"),
+        (("They came out unarmed with hands up.", "Drop them.", "Both down."), "killing_hors_de_combat"),
+        (("Раненого старшина пристрелил, чтоб не тащить.",), "killing_hors_de_combat"),
+        (("They drove the four men into the field and only the soldiers came back.",), "killing_hors_de_combat"),
+        (("Обнулили его и скинули в ставок.",), "killing_hors_de_combat"),
+        (("Пленного расстреляли.", "Тело скинули в реку за мостом."), "concealment"),
+        (("Пленного добили.", "Видео с телефона удали."), "concealment"),
+        (("Тела в котельную, в топку. Чтоб их никогда не нашли.",), "concealment"),
+        (("Задержанных вчера расстреляли.", "Документы их я спалил."), "concealment"),
+        (("Пленную девчонку пацаны обижали.", "Замни это, чтоб никаких жалоб."), "concealment"),
+        (("Затриманий у підвалі.", "Хлопці з ним попрацювали вночі."), "torture_inhuman_treatment"),
+        (("Two prisoners with their hands tied.", "The guys kicked them around for an hour."), "torture_inhuman_treatment"),
+        (("Пленного раздели и поставили на колени на камеру.",), "torture_inhuman_treatment"),
+        (("Задержанного голым на мороз выставили на всю ночь.",), "torture_inhuman_treatment"),
+        (("Задержанных везите в комендатуру.", "Покажите им, где раки зимуют."), "torture_inhuman_treatment"),
+        (("На допросе противогаз надели и шланг зажали.",), "torture_inhuman_treatment"),
+        (("Пленный молчал на допросе.", "Колено ему прострелили, сразу заговорил."), "torture_inhuman_treatment"),
+        (("У селі мирні виїжджають.", "Хто поїде з села — стріляємо."), "attack_on_civilians"),
+        (("Огонь по остановке, когда люди соберутся.",), "attack_on_civilians"),
+        (("Беженцы идут полями.", "Стреляйте по ним, чтоб назад поворачивали."), "attack_on_civilians"),
+        (("Местные по подвалам прячутся.", "Подвалы закидать гранатами."), "attack_on_civilians"),
+        (("Садочок замінуйте перед відходом, хай повернуться і підірвуться.",), "attack_on_civilians"),
+        (("Гражданская легковушка, две женщины.", "Накрыл. Одна выбежала, дострелил."), "attack_on_civilians"),
+        (("Трьох біля колонки поклав.",), "attack_on_civilians"),
+        (("Колодец держите под прицелом весь день.",), "starvation"),
+        (("Ліки не видавати, поки не візьмуть паспорт.",), "starvation"),
+        (("Хати їхні спаліть, щоб вертатися було нікуди.",), "attack_on_protected_objects"),
+        (("Больницу заминировали, растяжки на входе.",), "attack_on_protected_objects"),
+        (("Розібрались: семеро в підвалі комендатури, четверо в гаражах.",), "deportation_confinement"),
+        (("Будет возмущаться — на подвал, пусть посидит недельку.",), "deportation_confinement"),
+        (("Задержанных завтра на передок, окопы рыть на нуле.",), "human_shields"),
+        (("Посадили их у окон второго этажа.", "Стоят по окнам. Хохлы не стреляют."), "human_shields"),
+        (("Девушек из общежития офицеры по ночам к себе таскают.",), "sexual_violence"),
+        (("Девки местные не против, когда ствол рядом.",), "sexual_violence"),
+        (("Пацаны по хатам тащат всё подряд, я телик присмотрел.",), "pillage"),
+        (("Я с него часы снял, хорошие.",), "pillage"),
+        (("We moved into the farm and nicked their cattle and the tractor.",), "pillage"),
+    ]
+    # look-alikes stay silent: paperwork on the spot, an own casualty, fishing trips, a shelter, a football score,
+    # voluntary evacuation, cover fire, a medic undressing a wounded man, the spotter's "no civilians"
+    negatives = [
+        ("Документы оформим на месте, в штабе.",),
+        ("У нас двухсотый, Вася.",),
+        ("Мы в подвале сидим, обстрел.",),
+        ("Картошку в погреб спустили, на зиму.",),
+        ("Вчера Шахтёр всех в расход пустил, четыре-ноль.",),
+        ("Примусово не вивозимо, пишемо відмову.",),
+        ("Прикрой огнём, отходим.",),
+        ("Раненого раздели, перевязали, на колени не ставить.",),
+        ("Подтверди, что в подъездах нет мирных.",),
+        ("Целей нет, там рынок.",),
+        ("Поработали с ним над документами.",),
+        ("Ночью к себе в блиндаж беру только кота.",),
+        ("Телефон у него из рук не выпускаю.",),
+        ("He kicked off about the rations.",),
+        ("Кто поедет за водой — скажи, дам канистру.",),
+        ("Оформили по акту, щоб ніхто не сказав, що ми віджали.",),
+    ]
+    _assert_round(positives, negatives)
+    # a rifle butt that drives people into a bus is deportation, not torture
+    assert _categories("Кто из местных не хочет ехать — прикладами в автобус.") == [(0, "deportation_confinement")]

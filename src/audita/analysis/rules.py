@@ -17,7 +17,8 @@ pattern itself contains the negation (``пленных не брать``) or the
 «гражданских вывели», "no civilians");
 ``boosts`` raise the weight when a class occurs in the window; ``recategorise`` moves a match to
 another category when a class occurs in the given scope; ``yield_to`` drops a match when a flag
-of the named category covers the same sentence. *Hard negatives* (lawful targets, own casualty
+of the named category covers the same sentence, unless that flag's rule yields to this one's category
+(two rules that yield to each other both stand). *Hard negatives* (lawful targets, own casualty
 reports, prisoners cared for) suppress the categories they name in their clause or sentence.
 """
 
@@ -608,8 +609,8 @@ def match_segment(ruleset: RuleSet, segments: Sequence[SegmentTokens], position:
     kept: list[RuleMatch] = []
     for match in results:
         if match.rule.yield_to and not match.negated and match.suppressed_by is None and any(
-                other.category in match.rule.yield_to and sentence[other.first] == sentence[match.first]
-                for other in active if other is not match):
+                other.category in match.rule.yield_to and match.category not in other.rule.yield_to
+                and sentence[other.first] == sentence[match.first] for other in active if other is not match):
             kept.append(RuleMatch(match.rule, match.pattern, match.spans, match.category, match.article, match.weight,
                                   match.signals, f"yield:{','.join(match.rule.yield_to)}", False))
             continue
