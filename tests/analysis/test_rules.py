@@ -132,15 +132,21 @@ def test_flag_ids_are_stable_hashes_of_category_span_and_rule() -> None:
     assert c.id != a.id  # another transmission
 
 
+def _ruleset(rules: list[dict], classes: dict | None = None, categories: tuple[str, ...] = ("x",)):
+    """A rule file of the given rules and classes over one-letter test categories."""
+    data = {"categories": {c: {"title": c.upper(), "article": "Art. 8"} for c in categories},
+            "classes": classes or {}, "hard_negatives": [], "rules": rules}
+    return parse_rules(data, b"", shipped_glossary())
+
+
 def test_rule_file_errors_are_reported() -> None:
-    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}}, "classes": {}, "hard_negatives": []}
     with pytest.raises(RuleError, match="unknown word class"):
-        parse_rules({**base, "rules": [{"id": "r", "category": "x", "weight": 0.5, "patterns": ["@nope"]}]}, b"", shipped_glossary())
+        _ruleset([{"id": "r", "category": "x", "weight": 0.5, "patterns": ["@nope"]}])
     with pytest.raises(RuleError, match="unknown category"):
-        parse_rules({**base, "rules": [{"id": "r", "category": "y", "weight": 0.5, "patterns": ["a"]}]}, b"", shipped_glossary())
+        _ruleset([{"id": "r", "category": "y", "weight": 0.5, "patterns": ["a"]}])
     with pytest.raises(RuleError, match="duplicate"):
         rule = {"id": "r", "category": "x", "weight": 0.5, "patterns": ["a"]}
-        parse_rules({**base, "rules": [rule, rule]}, b"", shipped_glossary())
+        _ruleset([rule, rule])
 
 
 @pytest.mark.parametrize("text", ["", "   ", "!!! ??? ...", "asdf qwer zxcv", "12345 678", "\x00\x01 ☃☃☃", "а" * 5000])
@@ -154,25 +160,23 @@ def _categories(*turns: str) -> list[tuple[int, str]]:
 
 
 def test_excludes_drop_a_match_when_the_class_is_present() -> None:
-    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}}, "classes": {"gone": {"words": ["ушли"]}}, "hard_negatives": []}
     rule = {"id": "r", "category": "x", "weight": 0.7, "patterns": ["накрывай"], "gap": 0,
             "excludes": [{"class": "@gone", "scope": "window"}]}
-    rules = parse_rules({**base, "rules": [rule]}, b"", shipped_glossary())
+    rules = _ruleset([rule], {"gone": {"words": ["ушли"]}})
     assert rules.rules[0].excludes and rules.rules[0].excludes[0].scope == "window"
-
 
 
 def test_a_context_class_may_hold_a_phrase_inline() -> None:
     # «руки вверх» written inline in a requires class is a phrase (both words, adjacent), not two words
     from audita.analysis.tokens import tokens
 
-    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}}, "classes": {"gone": {"words": ["ушли"]}}, "hard_negatives": []}
     rule = {"id": "r", "category": "x", "weight": 0.7, "patterns": ["огонь"], "gap": 0,
             "requires": [{"class": "руки вверх|@gone", "scope": "sentence"}]}
-    element = parse_rules({**base, "rules": [rule]}, b"", shipped_glossary()).rules[0].requires[0].element
+    element = _ruleset([rule], {"gone": {"words": ["ушли"]}}).rules[0].requires[0].element
     assert element.lengths(tokens("Руки вверх подняли"), 0, {}) == (2,)
     assert element.lengths(tokens("Руки опустили, вверх смотрят"), 0, {}) == ()
     assert element.lengths(tokens("Ушли все"), 0, {}) == (1,)
+
 
 def test_two_rules_that_yield_to_each_other_both_stand() -> None:
     # «по рынку, потом по больничке»: the crowd rule yields to protected objects and the building rule to
@@ -180,12 +184,10 @@ def test_two_rules_that_yield_to_each_other_both_stand() -> None:
     from audita.analysis.rules import SegmentTokens, match_segment
     from audita.analysis.tokens import tokens
 
-    base = {"categories": {"x": {"title": "X", "article": "Art. 8"}, "y": {"title": "Y", "article": "Art. 8"},
-                           "z": {"title": "Z", "article": "Art. 8"}}, "classes": {}, "hard_negatives": []}
     rules = [{"id": "rx", "category": "x", "weight": 0.7, "patterns": ["рынку"], "gap": 0, "yield_to": ["y"]},
              {"id": "ry", "category": "y", "weight": 0.7, "patterns": ["больничке"], "gap": 0, "yield_to": ["x"]},
              {"id": "rz", "category": "z", "weight": 0.7, "patterns": ["клади"], "gap": 0, "yield_to": ["x"]}]
-    ruleset = parse_rules({**base, "rules": rules}, b"", shipped_glossary())
+    ruleset = _ruleset(rules, categories=("x", "y", "z"))
     text = "Клади по рынку, потом по больничке."
     matches = match_segment(ruleset, [SegmentTokens(text, tuple(tokens(text)), {})], 0)
     state = {m.rule.id: m.suppressed_by for m in matches}
