@@ -20,8 +20,8 @@ CATEGORIES: tuple[str, ...] = (
     "concealment",
 )
 SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-                         "heldout7", "heldout8", "heldout9")
-# heldout2 to heldout7 (each measured once, 2026-12-06), heldout8 and heldout9 (sealed, written
+                         "heldout7", "heldout8", "heldout9", "heldout10")
+# heldout2 to heldout8 (each measured once, 2026-12-06), heldout9 and heldout10 (sealed, written
 # 2026-12-06; not read by anyone tuning) hold English and digits the Russian festival
 # voice cannot speak: they are evaluated as text only and never rendered to audio.
 RENDERED_SPLITS: tuple[str, ...] = ("dev", "heldout")
