@@ -228,8 +228,10 @@ def test_strike_on_protected_object_order_shapes() -> None:
 def test_lookalikes_from_the_retired_third_heldout() -> None:
     # read after heldout3 was measured once (it is development material now): each fired wrongly
     assert _categories("Работай по их опорнику полным пакетом, пусть сложится.") == []
+    # the order only, once; since round 9 the read-back «Разворачиваю» commits to it (ctx.echo): the
+    # heldout3 annotator left such replies unmarked, those of heldout8 to heldout10 mark them
     assert _categories("Гуманитарку не пропускать, колонну развернуть.", "Понял. Разворачиваю.") == [
-        (0, "starvation")]
+        (0, "starvation"), (1, "starvation")]
     assert _categories("Там же одни гражданские работают.") == []
     assert _categories("У меня тут один ихний трёхсотый, ползёт, без автомата, ноги перебиты.") == []
     assert _categories("Говорит, мобилизованный, просит не убивать.") == []
@@ -572,3 +574,68 @@ def test_rules_round8_from_the_retired_seventh_heldout() -> None:
     _assert_round(positives, negatives)
     # a rifle butt that drives people into a bus is deportation, not torture
     assert _categories("Кто из местных не хочет ехать — прикладами в автобус.") == [(0, "deportation_confinement")]
+
+
+def test_rules_round9_from_the_retired_eighth_heldout() -> None:
+    # shapes read in heldout8 after its one measurement (now development material); sentences written afresh
+    positives = [
+        (("Трое раненых в окопе, уже не отстреливаются.", "Контрольный каждому в голову."), "killing_hors_de_combat"),
+        (("Полонений вчора на допиті мовчав.", "А вранці Сивий його списав."), "killing_hors_de_combat"),
+        (("The prisoner kept quiet all night.", "The sergeant said get rid of him, so the lads did."), "killing_hors_de_combat"),
+        (("Пленного током пытали.", "Он затих, не дышит, перестарались."), "killing_hors_de_combat"),
+        (("Первый пакет лёг, люди бегут.", "Добавляй ещё по толпе."), "attack_on_civilians"),
+        (("Дед на велосипеде ехал за хлебом, хлопці по ньому з кулемета дали.",), "attack_on_civilians"),
+        (("Автобус с рынка я птичкой накрыл, прямо в окна.",), "attack_on_civilians"),
+        (("Вчера семью на трассе расстреляли, вместе с детьми.",), "attack_on_civilians"),
+        (("Старший сказал: якщо будуть рипатися, валити.",), "attack_on_civilians"),
+        (("Первые две мины по больнице, потом по штабу.",), "attack_on_protected_objects"),
+        (("По садику бей, пока дети там.",), "attack_on_protected_objects"),
+        (("Раз по нам тихо, утюжь кварталы по квадратам.",), "attack_on_protected_objects"),
+        (("Того, що мовчить, спочатку обробіть, щоб балакучий був.",), "torture_inhuman_treatment"),
+        (("Задержанному штыком спину расписали, на видео.",), "torture_inhuman_treatment"),
+        (("Сорок человек из посёлка прогнали через фильтр, часть в накопитель.",), "deportation_confinement"),
+        (("Поставь миномёт во дворе школы, за спортзалом.",), "human_shields"),
+        (("Тела бульдозером засыпали.", "И чтоб язык за зубами, ясно?"), "concealment"),
+        (("Раз заартачится — пристрелить и в болото.",), "concealment"),
+        (("Drag them into the ditch and cover it, no photos.",), "concealment"),
+        (("У місцевих сало й курей позабирали, собі на кухню.",), "pillage"),
+        (("Fifty people locked in the gym, one bottle of water a day for all of them.",), "starvation"),
+        (("Nobody gets out and no aid convoys go in, the town is starving.",), "starvation"),
+        (("Офицеры по ночам берут молоденьких из подвала, возвращают под утро.",), "sexual_violence"),
+    ]
+    # look-alikes stay silent: a football control shot, a sausage, a septic tank, a fuel pump, a first-aid
+    # point at the hospital, aid trucks coming in, a drone on an enemy bus, strikes on a military column
+    negatives = [
+        ("Контрольная в четверг, по геометрии.",),
+        ("Колбасу ножом порезал, на стол поставь.",),
+        ("Воду с машины слили в отстойник.",),
+        ("Раненых ставь во дворе больницы, там медпункт.",),
+        ("Гуманитарку пропускаем, колонна с хлебом в городе.",),
+        ("Автобус с пехотой противника птичкой накрыли.",),
+        ("Кидай по колонне техники, там БК.",),
+        ("Get rid of the old tyres behind the shed.",),
+        ("Картоплю з погребів самі господарі вивезли.",),
+        ("If he keeps whining about the rations, tell the sergeant.",),
+    ]
+    _assert_round(positives, negatives)
+
+
+def test_a_reply_that_commits_to_a_flagged_order_takes_its_category() -> None:
+    # the read-back of an unlawful order («Понял, оформляем», «Прийняв, обох») commits to it
+    flags = analyze_transcript(transcript("Двое вышли с белым флагом.", "Конвоя нет. Оформи на месте.",
+                                          "Понял, оформляем."), FAST).flags
+    echo = [f for f in flags if f.transmission == 2]
+    assert [(f.category, f.rule, f.quote) for f in echo] == [("killing_hors_de_combat", "ctx.echo", "Понял, оформляем")]
+    assert "first person" in echo[0].reason and echo[0].signals[0]["answers"] in {f.id for f in flags if f.transmission == 1}
+    # a word of the order said back, then the report chained on the read-back
+    said_back = _categories("Двоє вилізли з бліндажа, руки вгору, здаються.", "Валіть обох.", "Прийняв, обох.",
+                            "Готово, обидва на місці.")
+    assert (2, "killing_hors_de_combat") in said_back and (3, "killing_hors_de_combat") in said_back
+    assert (2, "pillage") in _categories("Хозяева уехали.", "Телевизоры и холодильники из квартир — в Урал.",
+                                         "Принял. Сделаем до темноты.")
+    # a bare acknowledgement, a non-committing verb, a refusal, a question, chat on the phone: nothing
+    for reply in ("Принял.", "Понял, ждём.", "Понял, не будем.", "Принял, уточню у старшего.", "Понял, оформляем?",
+                  "Всё, целую, батарейка садится."):
+        assert _categories("Пленных не брать.", reply) == [(0, "killing_hors_de_combat")], reply
+    # the same read-back after a lawful order
+    assert _categories("Вижу танк у посадки.", "Работай по танку.", "Понял, сделаем.") == []

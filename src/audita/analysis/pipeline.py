@@ -40,6 +40,7 @@ from audita.analysis.times import find_times, parse_anchor
 from audita.analysis.tokens import Tok, sentence_spans, sentence_starts, span_index, tokens, word_forms
 from audita.errors import BadInput
 from audita.text.language import detect_language
+from audita.text.lemmas import is_first_person_verb
 
 SCHEMA = "audita.analysis/1"
 ANALYSIS_VERSION = "2"
@@ -549,43 +550,98 @@ def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, e
                 sentences: list[tuple[int, int]], flagged: set[int]) -> list[Flag]:
     """A bare report or go-ahead («Вопрос решён», «Трое минус», «Работай») in a transmission that
     answers a flagged one just before it takes that flag's category: on the radio the confirmation
-    that an order was carried out is often the only other trace of the act."""
+    that an order was carried out is often the only other trace of the act. With ``echo`` set, so
+    does a short reply that commits to the order: a first-person verb («Понял, оформляем») or an
+    acknowledgement that repeats a word of the flagged quote («Прийняв, обох»)."""
     follow = ruleset.follow_up
     if follow is None or n == 0:
         return []
-    source = None
+    before: list[Flag] = []
     for k in range(n - 1, max(-1, n - 1 - follow.look_back), -1):
         # a rule's flag (or a follow-up of one); the learned signal's and the embedding's guesses are not enough
         before = [f for f in earlier if f.transmission == doc.segments[k].index and ":" not in f.rule]
         if before:
-            source = max(before, key=lambda f: (f.confidence, -f.char_start))
             break
-    if source is None or follow.weight < options.min_confidence:
+    if not before:
         return []
+    source = max(before, key=lambda f: (f.confidence, -f.char_start))
     segment = doc.segments[n]
     toks = doc.toks[n]
+    echo = follow.echo
+    acknowledged = echo is not None and bool(_covered(echo.ack, toks, range(len(toks))))
     out: list[Flag] = []
     for j, (a, b) in enumerate(sentences):
         inside = [i for i, t in enumerate(toks) if a <= t.start and t.end <= b]
-        if (j in flagged or not inside or len(inside) > follow.max_tokens or _is_question(segment.text, a, b)
+        if (j in flagged or not inside or _is_question(segment.text, a, b)
                 or any(toks[i].lower in ruleset.negation_before for i in inside)):
             continue
-        if not any(i + length - 1 <= inside[-1] for i in inside for length in follow.element.lengths(toks, i, {})):
+        answered, rule, weight, note, words = None, "ctx.follow-up", follow.weight, follow.note, ""
+        if len(inside) <= follow.max_tokens and any(
+                i + length - 1 <= inside[-1] for i in inside for length in follow.element.lengths(toks, i, {})):
+            answered = source
+        elif (echo is not None and len(inside) <= echo.max_tokens and len(toks) <= echo.max_transmission_tokens):
+            answered, words = _echo(echo, toks, inside, before, source, acknowledged)
+            rule, weight, note = "ctx.echo", echo.weight, echo.note
+        if answered is None or weight < options.min_confidence:
             continue
         start, end = toks[inside[0]].start, toks[inside[-1]].end
         quote = segment.text[start:end]
         times = span_times(segment, start, end, doc.aligned[n])
-        reason = (f"{follow.note}: «{quote}» answers the flag {source.category} «{source.quote}» "
-                  f"(transmission {source.transmission}, rule {source.rule})")
+        reason = (f"{note}: «{quote}» answers the flag {answered.category} «{answered.quote}» "
+                  f"(transmission {answered.transmission}, rule {answered.rule})")
+        if words:
+            reason += f" | {words}"
         out.append(Flag(
-            id=_short_id(source.category, segment.index, start + segment.offset, end + segment.offset, "ctx.follow-up"),
-            category=source.category, article=source.article, title=source.title, quote=quote,
+            id=_short_id(answered.category, segment.index, start + segment.offset, end + segment.offset, rule),
+            category=answered.category, article=answered.article, title=answered.title, quote=quote,
             transmission=segment.index, char_start=start + segment.offset, char_end=end + segment.offset,
-            start=times[0], end=times[1], language=segment.language, confidence=round(follow.weight, 3),
-            reason=reason, rule="ctx.follow-up", embedding_score=None,
-            signals=({"type": "follow_up", "answers": source.id, "category": source.category,
-                      "transmission": source.transmission, "words": quote},)))
+            start=times[0], end=times[1], language=segment.language, confidence=round(weight, 3),
+            reason=reason, rule=rule, embedding_score=None,
+            signals=({"type": "follow_up", "answers": answered.id, "category": answered.category,
+                      "transmission": answered.transmission, "words": quote},)))
     return out
+
+
+def _covered(element: Any, toks: Sequence[Tok], positions: Any) -> set[int]:
+    """Token positions inside ``positions`` that a match of ``element`` covers."""
+    allowed = set(positions)
+    covered: set[int] = set()
+    for i in allowed:
+        for length in element.lengths(toks, i, {}):
+            span = set(range(i, i + length))
+            if span <= allowed:
+                covered |= span
+    return covered
+
+
+def _content_forms(tok: Tok) -> frozenset[str]:
+    return frozenset(f for f in tok.forms if not f.startswith("!"))
+
+
+def _echo(echo: Any, toks: Sequence[Tok], inside: list[int], before: list[Flag], source: Flag,
+          acknowledged: bool) -> tuple[Flag | None, str]:
+    """The flag a short reply commits to, and the words that show it: a committing phrase ("will do"),
+    or, in a reply that acknowledges («Понял», «Прийняв», «Плюс»), a first-person verb or a word of a
+    flagged quote said back."""
+    phrase = _covered(echo.commit, toks, inside)
+    if phrase:
+        return source, "commits: «" + " ".join(toks[i].text for i in sorted(phrase)) + "»"
+    if not acknowledged:  # «Стараюсь», «Всё, целую»: chat, not a read-back
+        return None, ""
+    plain = set(inside) - _covered(echo.ack, toks, inside) - _covered(echo.stop, toks, inside)
+    content = [i for i in sorted(plain) if len(toks[i].text) >= 3 and toks[i].text.isalpha()]
+    refused = _covered(echo.not_commit, toks, inside)
+    for i in content:
+        if i not in refused and is_first_person_verb(toks[i].text):
+            return source, f"commits: «{toks[i].text}» (first person)"
+    for flag in sorted(before, key=lambda f: (-f.confidence, f.char_start)):
+        said = tokens(flag.quote)
+        kept = set(range(len(said))) - _covered(echo.stop, said, range(len(said)))
+        forms = frozenset().union(*(_content_forms(said[k]) for k in kept if len(said[k].text) >= 3)) if kept else frozenset()
+        repeated = [toks[i].text for i in content if _content_forms(toks[i]) & forms]
+        if repeated:
+            return flag, "repeats: «" + " ".join(repeated) + "»"
+    return None, ""
 
 
 ALL = "*"

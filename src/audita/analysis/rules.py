@@ -161,15 +161,33 @@ class HardNegative:
 
 
 @dataclass(frozen=True)
+class Echo:
+    """A short reply that commits to the flagged order just before it: an acknowledgement with a verb
+    in the first person («Понял, оформляем», «Плюс, сделаем», «Прийняв, зробимо») or with a word of the
+    order repeated («Прийняв, обох», «Принял. Расчёт во двор больницы»). A bare «Принял» is not one."""
+
+    ack: Element  # «понял», «принял», «плюс», "copy"...: needed somewhere in the reply for a repeated word
+    commit: Element  # committing words beyond the first-person verb forms ("we'll", "on it")
+    not_commit: Element  # first-person verbs that do not commit («ждём», «уточню», «отходим», «будем»)
+    stop: Element  # words too common to count as repeated («там», «всех», "them")
+    max_tokens: int  # of the replying sentence
+    max_transmission_tokens: int  # of the whole reply: a long phone turn is not a radio read-back
+    weight: float
+    note: str
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """A bare report or go-ahead on the radio («Вопрос решён», «Трое минус», «Работай») right after a
-    flagged order or report: it carries the earlier flag's category (rule ``ctx.follow-up``)."""
+    flagged order or report: it carries the earlier flag's category (rule ``ctx.follow-up``); and,
+    when ``echo`` is set, a reply that commits to that order (rule ``ctx.echo``)."""
 
     element: Element
     max_tokens: int
     look_back: int
     weight: float
     note: str
+    echo: Echo | None = None
 
 
 @dataclass(frozen=True)
@@ -339,8 +357,14 @@ def parse_rules(data: dict[str, Any], raw: bytes, glossary: Glossary) -> RuleSet
     follow_up = None
     if "follow_up" in data:
         spec = data["follow_up"]
+        echo = None
+        if "echo" in spec:
+            e = spec["echo"]
+            echo = Echo(compiler.element(e["ack"]), compiler.element(e["commit"]), compiler.element(e["not_commit"]),
+                        compiler.element(e["stop"]), int(e.get("max_tokens", 6)),
+                        int(e.get("max_transmission_tokens", 14)), float(e["weight"]), e.get("note", ""))
         follow_up = FollowUp(compiler.element(spec["class"]), int(spec.get("max_tokens", 4)),
-                             int(spec.get("look_back", 2)), float(spec["weight"]), spec.get("note", ""))
+                             int(spec.get("look_back", 2)), float(spec["weight"]), spec.get("note", ""), echo)
     return RuleSet(hashlib.sha256(raw).hexdigest(), glossary.sha256, categories, tuple(rules), tuple(negatives),
                    before, after, ignore, bridge, follow_up)
 

@@ -62,3 +62,18 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 def lemmatize(text: str, language: str = "ru") -> list[Token]:
     """Tokens of ``text`` with their normal forms in ``language`` ("ru", "uk", "en")."""
     return [Token(word, start, end, normal_forms(word, language)) for word, start, end in tokenize(text)]
+
+
+@lru_cache(maxsize=50_000)
+def is_first_person_verb(word: str) -> bool:
+    """``word`` can be a Russian or Ukrainian verb in the first person, present or future
+    («сделаем», «оформляем», «зробимо», «працюю»): the form of a reply that commits to an order."""
+    lower = word.lower().replace("ё", "е").replace("’", "'")
+    if not _CYRILLIC.search(lower):
+        return False
+    for language in ("ru", "uk"):
+        for parse in _analyzer(language).parse(lower):
+            tag = parse.tag
+            if "VERB" in tag and "1per" in tag and ("pres" in tag or "futr" in tag):
+                return True
+    return False
