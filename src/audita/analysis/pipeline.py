@@ -35,7 +35,8 @@ from audita.analysis.places import (
     find_place_mentions,
     resolve,
 )
-from audita.analysis.rules import RuleMatch, RuleSet, SegmentTokens, _negated, find_pattern, load_rules, match_segment
+from audita.analysis.rules import (
+    Echo, Element, RuleMatch, RuleSet, SegmentTokens, _negated, find_pattern, load_rules, match_segment)
 from audita.analysis.times import find_times, parse_anchor
 from audita.analysis.tokens import Tok, sentence_spans, sentence_starts, span_index, tokens, word_forms
 from audita.errors import BadInput
@@ -602,7 +603,7 @@ def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, e
     return out
 
 
-def _covered(element: Any, toks: Sequence[Tok], positions: Any) -> set[int]:
+def _covered(element: Element, toks: Sequence[Tok], positions: Sequence[int]) -> set[int]:
     """Token positions inside ``positions`` that a match of ``element`` covers."""
     allowed = set(positions)
     covered: set[int] = set()
@@ -618,7 +619,7 @@ def _content_forms(tok: Tok) -> frozenset[str]:
     return frozenset(f for f in tok.forms if not f.startswith("!"))
 
 
-def _echo(echo: Any, toks: Sequence[Tok], inside: list[int], before: list[Flag], source: Flag,
+def _echo(echo: Echo, toks: Sequence[Tok], inside: list[int], before: list[Flag], source: Flag,
           acknowledged: bool) -> tuple[Flag | None, str]:
     """The flag a short reply commits to, and the words that show it: a committing phrase ("will do"),
     or, in a reply that acknowledges («Понял», «Прийняв», «Плюс»), a first-person verb or a word of a

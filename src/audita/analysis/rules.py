@@ -167,7 +167,7 @@ class Echo:
     order repeated («Прийняв, обох», «Принял. Расчёт во двор больницы»). A bare «Принял» is not one."""
 
     ack: Element  # «понял», «принял», «плюс», "copy"...: needed somewhere in the reply for a repeated word
-    commit: Element  # committing words beyond the first-person verb forms ("we'll", "on it")
+    commit: Element  # committing phrases that need no acknowledgement ("will do", «будет сделано»)
     not_commit: Element  # first-person verbs that do not commit («ждём», «уточню», «отходим», «будем»)
     stop: Element  # words too common to count as repeated («там», «всех», "them")
     max_tokens: int  # of the replying sentence
