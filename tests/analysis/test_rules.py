@@ -639,3 +639,48 @@ def test_a_reply_that_commits_to_a_flagged_order_takes_its_category() -> None:
         assert _categories("Пленных не брать.", reply) == [(0, "killing_hors_de_combat")], reply
     # the same read-back after a lawful order
     assert _categories("Вижу танк у посадки.", "Работай по танку.", "Понял, сделаем.") == []
+
+
+def test_rules_round10_from_the_retired_ninth_heldout() -> None:
+    # shapes read in heldout9 after its one measurement (now development material); sentences written afresh
+    positives = [
+        (("Двое с поднятыми руками вышли к нам.", "Уберите их тихо, чтобы без лишних глаз."), "concealment"),
+        (("Пленного пристрелили у дороги.", "Сбросили в окоп, сверху землёй присыпали."), "concealment"),
+        (("We shot the driver at the crossing.", "Then we burnt the car so no one would find it, no traces."), "concealment"),
+        (("Полоненого хлопці побили, на телефон записали.", "Та я вже все видалив."), "concealment"),
+        (("Там дві дівчини в кімнаті замкнені.", "Так ці вночі до них ходять, кожну ніч."), "sexual_violence"),
+        (("Сусідку вночі забрали на блокпост.", "Вона потім плакала. Що з нею робили, не можу сказати."), "sexual_violence"),
+        (("The lieutenant took the girl from the cellar to his room for the night.",), "sexual_violence"),
+        (("Сдавшегося вывели за сарай и расстреляли.",), "killing_hors_de_combat"),
+        (("Пленных двое, руки связаны.", "Отработай обоих.", "Вопрос по этим двоим закрыт."), "killing_hors_de_combat"),
+        (("Задержанному на допросе пакет на голову надели.",), "torture_inhuman_treatment"),
+        (("Пленного привязали к дереву на всю ночь.",), "torture_inhuman_treatment"),
+        (("Там на обочине двое трёхсотых гражданских.", "Медиков не вызывать, пусть лежат."), "torture_inhuman_treatment"),
+        (("Хозяева свалили.", "Мы квартиру вскрыли, всё, что было, в багажник закинули."), "pillage"),
+        (("У бабки во дворе кур порезали и забрали на кухню.",), "pillage"),
+        (("Сначала фильтр, всех проверили.", "Проверенных — на автобус и в Россию, дальше не наше дело."),
+         "deportation_confinement"),
+        (("Жителей села согнали в спортзал школы.",), "deportation_confinement"),
+        (("Вчора з сусідом на підвал забрали, третій день нема.",), "deportation_confinement"),
+        (("Водокачку в поселке разбили специально, чтобы сидели без воды.",), "starvation"),
+        (("Цистерну с водой в село больше не пускать.",), "starvation"),
+        (("Гражданских поставь у окон, пусть их видно будет.",), "human_shields"),
+        (("По укрытию, где люди сидели, из танка били.",), "attack_on_civilians"),
+        (("Медпункт с красным крестом тоже накрыть.",), "attack_on_protected_objects"),
+    ]
+    # look-alikes stay silent: camouflage of one's own vehicle, one's own missing soldier, bought chickens,
+    # sheltering in a basement, a pump repaired, a radio read-back about a tank
+    negatives = [
+        ("Машину загнали в лесок и сеткой накрыли, чтоб с дрона не видно было.",),
+        ("Курей у бабки купили, заплатили гривнами.",),
+        ("Сидим в подвале, пережидаем обстрел.",),
+        ("Водокачку в посёлке починили, вода пошла.",),
+        ("Цистерну с водой пропускаем, пусть едет в село.",),
+    ]
+    _assert_round(positives, negatives)
+
+
+def test_a_read_back_that_names_a_lawful_target_or_refuses_is_not_a_read_back() -> None:
+    order = ("Там люди у магазина, гражданские.", "Насыпай по всему селу.")
+    assert (2, "attack_on_civilians") not in _categories(*order, "Принял. Работаю по технике на выезде.")
+    assert (2, "attack_on_civilians") not in _categories(*order, "Принял. По магазину не буду, работаю по технике.")

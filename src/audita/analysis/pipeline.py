@@ -533,13 +533,15 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
             flagged_sentences.add(span_index(sentences, start))
             flagged_categories.setdefault(span_index(sentences, start), set()).add(category)
             flagged_categories.setdefault(span_index(sentences, max(start, end - 1)), set()).add(category)
-        if use_classifier:
+        blocked: dict[int, set[str]] = {}
+        if use_classifier or ruleset.follow_up is not None:
             blocked = _blocked_sentences(ruleset, segs[n], every, sentences, caches.setdefault(n, {}))
+        if use_classifier:
             found = _classifier_flags(doc, n, ruleset, options, flagged_categories, blocked, sentences)
             flagged_sentences |= {span_index(sentences, f.char_start - segment.offset) for f in found}
             out.extend(found)
         if ruleset.follow_up is not None:
-            answers = _follow_ups(doc, n, ruleset, options, out, sentences, flagged_sentences)
+            answers = _follow_ups(doc, n, ruleset, options, out, sentences, flagged_sentences, blocked)
             flagged_sentences |= {span_index(sentences, f.char_start - segment.offset) for f in answers}
             out.extend(answers)
         if use_embeddings and options.embedding_suggestions:
@@ -548,12 +550,14 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
 
 
 def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, earlier: list[Flag],
-                sentences: list[tuple[int, int]], flagged: set[int]) -> list[Flag]:
+                sentences: list[tuple[int, int]], flagged: set[int],
+                blocked: dict[int, set[str]] | None = None) -> list[Flag]:
     """A bare report or go-ahead («Вопрос решён», «Трое минус», «Работай») in a transmission that
     answers a flagged one just before it takes that flag's category: on the radio the confirmation
     that an order was carried out is often the only other trace of the act. With ``echo`` set, so
     does a short reply that commits to the order: a first-person verb («Понял, оформляем») or an
-    acknowledgement that repeats a word of the flagged quote («Прийняв, обох»)."""
+    acknowledgement that repeats a word of the flagged quote («Прийняв, обох»). Not where ``blocked``
+    (``_blocked_sentences``) bars the category: a refusal, a denial or a lawful target in the reply."""
     follow = ruleset.follow_up
     if follow is None or n == 0:
         return []
@@ -570,6 +574,7 @@ def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, e
     toks = doc.toks[n]
     echo = follow.echo
     acknowledged = echo is not None and bool(_covered(echo.ack, toks, range(len(toks))))
+    blocked = blocked or {}
     out: list[Flag] = []
     for j, (a, b) in enumerate(sentences):
         inside = [i for i, t in enumerate(toks) if a <= t.start and t.end <= b]
@@ -585,6 +590,8 @@ def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, e
             rule, weight, note = "ctx.echo", echo.weight, echo.note
         if answered is None or weight < options.min_confidence:
             continue
+        if blocked.get(j, set()) & {ALL, answered.category}:
+            continue  # a refusal, a denial or a lawful target in the reply («Працюю по техніці»): not a read-back
         start, end = toks[inside[0]].start, toks[inside[-1]].end
         quote = segment.text[start:end]
         times = span_times(segment, start, end, doc.aligned[n])
