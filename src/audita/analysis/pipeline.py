@@ -550,8 +550,7 @@ def _flags(doc: _Doc, ruleset: RuleSet, options: AnalysisOptions) -> list[Flag]:
 
 
 def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, earlier: list[Flag],
-                sentences: list[tuple[int, int]], flagged: set[int],
-                blocked: dict[int, set[str]] | None = None) -> list[Flag]:
+                sentences: list[tuple[int, int]], flagged: set[int], blocked: dict[int, set[str]]) -> list[Flag]:
     """A bare report or go-ahead («Вопрос решён», «Трое минус», «Работай») in a transmission that
     answers a flagged one just before it takes that flag's category: on the radio the confirmation
     that an order was carried out is often the only other trace of the act. With ``echo`` set, so
@@ -574,7 +573,6 @@ def _follow_ups(doc: _Doc, n: int, ruleset: RuleSet, options: AnalysisOptions, e
     toks = doc.toks[n]
     echo = follow.echo
     acknowledged = echo is not None and bool(_covered(echo.ack, toks, range(len(toks))))
-    blocked = blocked or {}
     out: list[Flag] = []
     for j, (a, b) in enumerate(sentences):
         inside = [i for i, t in enumerate(toks) if a <= t.start and t.end <= b]
