@@ -97,7 +97,7 @@ def test_sealed_split_is_text_only_and_never_rendered(tmp_path):
     from audita.corpus.generate import GenerateOptions, generate_corpus
 
     for split in ("heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
-                  "heldout11"):  # measured once / sealed: text-only either way
+                  "heldout11", "heldout12"):  # measured once / sealed: text-only either way
         assert len(load_dialogs(split)) >= 40
     sealed = load_dialogs("heldout4")
     assert {d.split for d in sealed} == {"heldout4"}
@@ -108,6 +108,6 @@ def test_sealed_split_is_text_only_and_never_rendered(tmp_path):
                 counts[i.category] += 1
     assert min(counts.values()) >= 7
     for split in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
-                  "heldout11"):
+                  "heldout11", "heldout12"):
         with pytest.raises(ValueError, match="not rendered"):
             generate_corpus(tmp_path / "c", GenerateOptions(split=split, long=False))
