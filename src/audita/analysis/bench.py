@@ -26,12 +26,12 @@ from audita.bench.sections import BenchContext, register_section
 from audita.bench.table import NOT_AVAILABLE, Row
 
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-          "heldout9", "heldout10")
+          "heldout9", "heldout10", "heldout11")
 RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
            **{split: "measured once, then retired to development 2026-12-06 (in training)"
               for split in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")},
-           "heldout9": "measured once, then retired to development 2026-12-07 (rules read it; in training at the "
-                       "next retrain)"}
+           **{split: "measured once, then retired to development 2026-12-07 (in training)"
+              for split in ("heldout9", "heldout10")}}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 
