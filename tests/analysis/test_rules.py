@@ -684,3 +684,70 @@ def test_a_read_back_that_names_a_lawful_target_or_refuses_is_not_a_read_back() 
     order = ("Там люди у магазина, гражданские.", "Насыпай по всему селу.")
     assert (2, "attack_on_civilians") not in _categories(*order, "Принял. Работаю по технике на выезде.")
     assert (2, "attack_on_civilians") not in _categories(*order, "Принял. По магазину не буду, работаю по технике.")
+
+
+def test_rules_round11_from_the_retired_tenth_heldout() -> None:
+    # shapes read in heldout10 after its one measurement (now development material); sentences written afresh
+    positives = [
+        (("Пленных двое.", "Оформляю обоих."), "killing_hors_de_combat"),
+        (("Взяли пленного, он раненый.", "Понял, этого дорабатываю."), "killing_hors_de_combat"),
+        (("Пленный ещё живой.", "Сделай так, чтоб не дышал."), "killing_hors_de_combat"),
+        (("Ротный приказал: живыми никого не выводить.",), "killing_hors_de_combat"),
+        (("Того, що руки підняв, до штабу не довели.",), "killing_hors_de_combat"),
+        (("Пленных отработали.", "Двое минус, скинули в окоп."), "killing_hors_de_combat"),
+        (("Пленного пристрелили.", "Закопали в воронке, ветками сверху закидали."), "concealment"),
+        (("Задержанный ночью умер.", "Вывези к карьеру и брось, как будто под обстрел попал."), "concealment"),
+        (("We shot the prisoners behind the barn.", "Then the sergeant burned the logbook."), "concealment"),
+        (("Тела вывезли в посадку.", "В списках пишем — выехали сами."), "concealment"),
+        (("Кто паспорт не получил, тех с семьями на автобус и за линию.",), "deportation_confinement"),
+        (("They left the prisoner tied up outside all night with a sign round his neck.",), "torture_inhuman_treatment"),
+        (("Пленного на коленях снимали на видео, как он гимн поёт.",), "torture_inhuman_treatment"),
+        (("They told the women that if they aren't nice to the soldiers their kids get no food.",), "sexual_violence"),
+        (("Хозяин уехал, а мы его джип забрали, номера скрутили.",), "pillage"),
+        (("Присмотри мне там шуруповёрт у кого-нибудь в сарае.",), "pillage"),
+        (("Гуманитарку привезли, три фуры.", "Я тоже пару ящиков себе притащил."), "pillage"),
+        (("In every house we cleared the guys went straight for the jewelry and the cash.",), "pillage"),
+        (("Гуманитарку, что для местных привезли, наши себе растащили.",), "starvation"),
+        (("Гуманітарку від Червоного Хреста закрили на складі, хай гниє.",), "starvation"),
+        (("Nothing gets through to the village until they give up the spotters.",), "starvation"),
+        (("Местных держим в спортзале, это наш бронежилет.",), "human_shields"),
+        (("Гражданских выводим во двор, чтоб с дрона видели.",), "human_shields"),
+        (("Легковушка с семьёй едет к лесу.", "Останови огнём."), "attack_on_civilians"),
+        (("По гражданским на мосту огонь.", "Баба и дед лежат на мосту."), "attack_on_civilians"),
+        (("По легковушке отработали.", "Водитель и ребёнок двести."), "attack_on_civilians"),
+        (("Больница, на крыше крест. Туда два пакета.",), "attack_on_protected_objects"),
+        (("По школе огонь.", "Школа поражена, там много раненых гражданских."), "attack_on_protected_objects"),
+        (("Вчера по собору на площади накидывали просто так.",), "attack_on_protected_objects"),
+        (("По блиндажу работайте. И заодно по церкви в центре.",), "attack_on_protected_objects"),
+        (("The battery spent the whole day on the cathedral across the river.",), "attack_on_protected_objects"),
+    ]
+    # look-alikes stay silent: captives processed for evacuation, finishing off a position, nobody found alive,
+    # a broken-down truck, an enemy crew, own dead buried with a cross, camouflage, a duty log replaced, a
+    # passport holder's bus trip, captives fed, shopping, aid handed out, a dead radio, an evacuation flag,
+    # an enemy vehicle stopped by fire, a sick grandfather, a school used as a mortar position, enemy shelling
+    negatives = [
+        ("Пленных двое, раненые.", "Оформляю обоих на эвакуацию в госпиталь."),
+        ("Пленный есть.", "Понял, по опорнику дорабатываю."),
+        ("Живыми никого в доме не нашли, все ушли ещё весной.",),
+        ("Пленных до штаба не довели, машина сломалась, ждём вторую.",),
+        ("Танк противника подбит.", "Двое минус у них, экипаж."),
+        ("Наши двое минус, вечная память.",),
+        ("Пацанов наших похоронили в посадке, крест поставили.",),
+        ("Машину ветками закидали, чтоб с дрона не видно.",),
+        ("Сжечь старый журнал дежурств, новый завели.",),
+        ("В журнал пишем: наших двое трёхсотых.",),
+        ("Паспорт получил, сел на автобус до Запорожья.",),
+        ("Пленных накормили, они на коленях молились, никто не трогал.",),
+        ("Присмотри мне шуруповёрт в магазине, я заплачу.",),
+        ("We went straight for the cash machine in town to get money.",),
+        ("Гуманитарку для местных раздали по списку.",),
+        ("Nothing gets through on the radio, the signal is dead.",),
+        ("Чтоб с дрона видели, что мы выводим мирных, поднимите белый флаг.",),
+        ("БТР противника едет к лесу.", "Останови огнём."),
+        ("Танк подбит, экипаж ушёл.", "Дед в подвале лежит, болеет."),
+        ("Школа, там миномёт во дворе. Туда два пакета.",),
+        ("Противник с утра бьёт по посёлку.", "Школа поражена, крыша сложилась."),
+        ("По позиции работайте. И заодно по мосту.",),
+        ("We spent the day at the hospital visiting Sasha.",),
+    ]
+    _assert_round(positives, negatives)
