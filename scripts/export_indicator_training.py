@@ -44,7 +44,7 @@ from audita.corpus.dialogs import load_dialogs  # noqa: E402
 # The first held-out set (dlg-14..dlg-44, measured twice), the second (dlg-101..dlg-140), the third
 # (dlg-201..dlg-240), the fourth (dlg-301..dlg-340), the fifth (dlg-401..dlg-440), the sixth (dlg-501..dlg-540)
 # the seventh (dlg-601..dlg-640), the eighth (dlg-701..dlg-740), the ninth (dlg-801..dlg-840) and the tenth
-# (dlg-901..dlg-940), each measured once, are development material since (each its own fold); heldout11
+# (dlg-901..dlg-940), each measured once, are development material since then (each its own fold); heldout11
 # (sealed) and any split not listed here are never read.
 DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1", "heldout2": "heldout2", "heldout3": "heldout3",
                "heldout4": "heldout4", "heldout5": "heldout5", "heldout6": "heldout6", "heldout7": "heldout7",
