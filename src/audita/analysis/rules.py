@@ -430,10 +430,15 @@ class RuleMatch:
 
 
 def _element_hits(element: Element, toks: Sequence[Tok], dynamic: dict[str, frozenset[int]],
-                  cache: dict[int, tuple[tuple[int, ...], ...]]) -> tuple[tuple[int, ...], ...]:
+                  cache: dict[int, tuple[tuple[int, ...], ...]],
+                  sentence: Sequence[int] | None = None) -> tuple[tuple[int, ...], ...]:
+    """Match lengths of ``element`` at each token; with ``sentence`` (the sentence index of each token) a
+    multi-word phrase never runs across a sentence end («Я сказал. Кто…» is not «скажешь кому»)."""
     key = id(element)
     if key not in cache:
-        cache[key] = tuple(element.lengths(toks, i, dynamic) for i in range(len(toks)))
+        cache[key] = tuple(tuple(n for n in element.lengths(toks, i, dynamic)
+                                 if n == 1 or sentence is None or sentence[i + n - 1] == sentence[i])
+                           for i in range(len(toks)))
     return cache[key]
 
 
@@ -443,7 +448,7 @@ def find_pattern(pattern: Pattern, any_order: bool, gap: int, segment: SegmentTo
     cache = {} if cache is None else cache
     toks = segment.toks
     unit = segment.units[scope]
-    hits = [_element_hits(e, toks, segment.dynamic, cache) for e in pattern.elements]
+    hits = [_element_hits(e, toks, segment.dynamic, cache, segment.units["sentence"]) for e in pattern.elements]
     orders = [tuple(range(len(pattern.elements)))]
     if any_order and len(pattern.elements) > 1:
         orders = list(itertools.permutations(range(len(pattern.elements))))
@@ -549,7 +554,8 @@ def _present(element: Element, scope: str, segments: Sequence[SegmentTokens], po
     if scope in ("sentence", "clause"):
         unit = segment.units[scope]
         which = unit[spans[0][0]]
-        hits = _element_hits(element, segment.toks, segment.dynamic, caches.setdefault(position, {}))
+        hits = _element_hits(element, segment.toks, segment.dynamic, caches.setdefault(position, {}),
+                              segment.units["sentence"])
         for i, lengths in enumerate(hits):
             if lengths and unit[i] == which:
                 return segment.text[segment.toks[i].start:segment.toks[i + lengths[-1] - 1].end]
@@ -560,7 +566,7 @@ def _present(element: Element, scope: str, segments: Sequence[SegmentTokens], po
         if not 0 <= p < len(segments):
             continue
         other = segments[p]
-        hits = _element_hits(element, other.toks, other.dynamic, caches.setdefault(p, {}))
+        hits = _element_hits(element, other.toks, other.dynamic, caches.setdefault(p, {}), other.units["sentence"])
         for i, lengths in enumerate(hits):
             if lengths:
                 return other.text[other.toks[i].start:other.toks[i + lengths[-1] - 1].end]
