@@ -2,15 +2,15 @@
 imports it, so `audita bench` lists them):
 
 - ``analysis-indicators``: precision and recall per indicator category on the dialog scripts'
-  ground-truth text, per split (no speech recognition needed; about a minute): ``dev`` (what the
-  rules were written against), ``heldout`` (the first held-out set: measured twice, then retired to
-  development material on 2026-12-06 — the learned signal is trained on it and rules were revised
-  from its misses, so its figures are no longer a fair measure), ``heldout2`` (the second, by an
-  independent author) and ``heldout3`` (the third, by another: each measured once, then retired the
-  same way) and ``heldout4`` (a fresh set by another author who saw neither the rules, nor the
-  training material, nor the other dialogs: the honest measure). Beside the span figures, each split
-  has a per-transmission pair (a flag of the category in a transmission that holds an indicator of
-  it), the unit an analyst reviews.
+  ground-truth text, per split (no speech recognition needed): ``dev`` (what the rules were written
+  against), ``heldout`` (the first held-out set: measured twice, then retired to development material
+  on 2026-12-06), ``heldout2`` to ``heldout11`` (each by an independent author, measured once, then
+  retired the same way: rules were revised from their misses and most are in the learned signal's
+  training, so their figures are no longer a fair measure; ``RETIRED`` says which) and the newest
+  measured set, ``heldout12``, written by an author who saw neither the rules, nor the training
+  material, nor the other dialogs: the honest measure. Beside the span figures, each split has a
+  per-transmission pair (a flag of the category in a transmission that holds an indicator of it),
+  the unit an analyst reviews.
 - ``analysis-geocoding``: share of truth places resolved within 5 km, and places found where the
   truth has none.
 - ``analysis-asr`` (only with ``AUDITA_BENCH_ANALYSIS_ASR=1``): the same indicator figures per
@@ -26,12 +26,13 @@ from audita.bench.sections import BenchContext, register_section
 from audita.bench.table import NOT_AVAILABLE, Row
 
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-          "heldout9", "heldout10", "heldout11")
+          "heldout9", "heldout10", "heldout11", "heldout12")
 RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
            **{split: "measured once, then retired to development 2026-12-06 (in training)"
               for split in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")},
            **{split: "measured once, then retired to development 2026-12-07 (in training)"
-              for split in ("heldout9", "heldout10")}}
+              for split in ("heldout9", "heldout10")},
+           "heldout11": "measured once, then retired to development 2026-12-07 (rules written from it; not in training)"}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 
