@@ -124,3 +124,27 @@ def test_out_file_keeps_sections_the_run_did_not_measure():
     assert "0.900" not in merged and "2026-01-01" not in search
     # merging again with the same run changes nothing
     assert report_markdown(second, "audita bench --section search", merged) == merged
+
+
+@needs_corpus
+def test_text_only_sections_build_no_speech_system(monkeypatch):
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("a text-only run must not locate a model or build a speech system")
+
+    monkeypatch.setattr(runner, "locate_model", forbidden)
+    monkeypatch.setattr(runner, "AuditaSpeech", forbidden)
+
+    @register_section("test-text-only", text_only=True)
+    def text_only(ctx):
+        return [Row("test-text-only", "count", "all", "audita", 1.0 if ctx.baseline is None else 0.0)]
+
+    try:
+        report = run_bench(BenchOptions(corpus=CORPUS, limit=1, sections=("test-text-only",)))
+        assert [r.value for r in report.rows] == [1.0]
+        assert report.text_only and report.model is None and report.system_note == ""
+        assert "- model: none (text-only sections)" in report_markdown(report)
+        with pytest.raises(AssertionError, match="text-only run"):  # a speech section still needs the model
+            run_bench(BenchOptions(corpus=CORPUS, limit=1, sections=("test-text-only", "speech")))
+    finally:
+        SECTIONS.pop("test-text-only")
+        runner.TEXT_ONLY.discard("test-text-only")

@@ -59,7 +59,7 @@ def _note(tp: int, fp: int, found: int, truth: int, split: str = "") -> str:
     return f"{note}; {RETIRED[split]}" if split in RETIRED else note
 
 
-@register_section("analysis-indicators")
+@register_section("analysis-indicators", text_only=True)
 def indicators_section(ctx: BenchContext) -> list[Row]:
     """Indicator precision/recall per category, dev and heldout, on ground-truth text."""
     rows: list[Row] = []
@@ -82,7 +82,7 @@ def indicators_section(ctx: BenchContext) -> list[Row]:
     return rows
 
 
-@register_section("analysis-geocoding")
+@register_section("analysis-geocoding", text_only=True)
 def geocoding_section(ctx: BenchContext) -> list[Row]:
     """Places resolved to the right coordinates (within 5 km), dev and heldout."""
     rows: list[Row] = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from audita.bench.sections import ON_REQUEST, SECTION_DOCS, SECTIONS, BenchContext, ProgressHook
+from audita.bench.sections import ON_REQUEST, SECTION_DOCS, SECTIONS, TEXT_ONLY, BenchContext, ProgressHook
 from audita.bench.systems import (
     AuditaSpeech,
     FasterWhisperDefaults,
@@ -49,6 +49,7 @@ class BenchReport:
     items: int
     audio_seconds: float
     system_note: str
+    text_only: bool = False  # only sections that read text: no model located, no speech system built
 
 
 def machine_facts() -> dict[str, str]:
@@ -86,18 +87,6 @@ def run_bench(options: BenchOptions, *, baseline: Transcriber | None = None, sys
     """Measure every selected section. Systems may be injected (tests); otherwise they are built here:
     the baseline from the model directory or registry, Audita's pipeline if it imports."""
     seed, items = select_items(options.corpus, options.kinds, options.limit)
-    model: ModelInfo | None = None
-    if baseline is None:
-        model = locate_model(options.model, options.home, options.model_dir)
-        baseline = FasterWhisperDefaults(model, options.threads)
-    note = ""
-    if system is None:
-        try:
-            system = AuditaSpeech(options.model, options.threads, options.home)
-        except SystemUnavailable as exc:
-            note = str(exc)
-    ctx = BenchContext(corpus_dir=options.corpus, items=items, baseline=baseline, system=system,
-                       system_unavailable=note, on_progress=on_progress)
     wanted = options.sections or tuple(SECTIONS)
     for name in wanted:
         if name not in SECTIONS and name in ON_REQUEST:
@@ -105,6 +94,19 @@ def run_bench(options: BenchOptions, *, baseline: Transcriber | None = None, sys
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
         raise ValueError(f"unknown sections: {unknown}; known: {sorted(SECTIONS)}")
+    speech = not all(name in TEXT_ONLY for name in wanted)  # text-only sections need no model
+    model: ModelInfo | None = None
+    if baseline is None and speech:
+        model = locate_model(options.model, options.home, options.model_dir)
+        baseline = FasterWhisperDefaults(model, options.threads)
+    note = ""
+    if system is None and speech:
+        try:
+            system = AuditaSpeech(options.model, options.threads, options.home)
+        except SystemUnavailable as exc:
+            note = str(exc)
+    ctx = BenchContext(corpus_dir=options.corpus, items=items, baseline=baseline, system=system,
+                       system_unavailable=note, on_progress=on_progress)
     rows: list[Row] = []
     for name in wanted:
         rows.extend(SECTIONS[name](ctx))
@@ -119,6 +121,7 @@ def run_bench(options: BenchOptions, *, baseline: Transcriber | None = None, sys
         items=len(items),
         audio_seconds=sum(i.duration for i in items),
         system_note=note,
+        text_only=not speech,
     )
 
 
@@ -145,7 +148,7 @@ _BLOCK = re.compile(r"<!-- audita-bench section: (?P<name>[\w.-]+) -->\n.*?<!-- 
 
 def _run_facts(report: BenchReport, command: str) -> list[str]:
     model = (f"`{report.model.name}` (`{report.model.path.name}`), model.bin sha256 `{report.model.sha256}`"
-             if report.model else "injected")
+             if report.model else "none (text-only sections)" if report.text_only else "injected")
     lines = [
         f"- date: {report.date}",
         f"- machine: {report.machine.get('cpu', '')}, {report.machine.get('logical cores', '')} logical cores, "
@@ -153,7 +156,7 @@ def _run_facts(report: BenchReport, command: str) -> list[str]:
         f"- software: Python {report.machine.get('python', '')}, faster-whisper {report.machine.get('faster-whisper', '')}, "
         f"ctranslate2 {report.machine.get('ctranslate2', '')}, device cpu, compute_type int8",
         f"- model: {model}",
-        f"- threads: {report.threads} (both systems, same run)",
+        f"- threads: {report.threads}" + ("" if report.text_only else " (both systems, same run)"),
         f"- corpus: `{report.corpus}` (seed {report.corpus_seed}), {report.items} items, "
         f"{report.audio_seconds / 60:.1f} min of audio",
     ]

@@ -63,9 +63,19 @@ SECTION_DOCS: dict[str, str] = {
 }
 
 
-def register_section(name: str) -> Callable[[Section], Section]:
+# Sections that read only text (dialog scripts, gazetteer): a run of these alone builds no speech system.
+TEXT_ONLY: set[str] = set()
+
+
+def register_section(name: str, *, text_only: bool = False) -> Callable[[Section], Section]:
+    """Register a section; ``text_only`` says it never uses ``ctx.baseline`` or ``ctx.system``."""
+
     def add(section: Section) -> Section:
         SECTIONS[name] = section
+        if text_only:
+            TEXT_ONLY.add(name)
+        else:
+            TEXT_ONLY.discard(name)
         return section
 
     return add
