@@ -195,3 +195,37 @@ def test_word_timings_give_entity_times() -> None:
                                         {"word": " Сокол.", "start": 3.6, "end": 4.0}]
     calls = [e for e in analyze_transcript(doc, FAST).entities if e.type == "callsign"]
     assert [(c.start, c.end) for c in calls] == [(3.1, 3.5), (3.6, 4.0)]
+
+
+def test_weekdays_are_dated_only_when_the_words_say_which() -> None:
+    # the intercept day, 2022-03-02, is a Wednesday
+    [last_friday] = _times("В прошлую пятницу приехали.")
+    assert last_friday.value["iso"] == "2022-02-25" and last_friday.value["direction"] == "past"
+    [ukrainian] = _times("Минулої п'ятниці забрали.")
+    assert ukrainian.value["iso"] == "2022-02-25"
+    [next_tuesday] = _times("Next Tuesday we move.")
+    assert next_tuesday.value["iso"] == "2022-03-08"
+    [bare] = _times("В пятницу штурм.")
+    assert bare.value["iso"] is None
+    assert bare.value["candidates"] == {"previous": "2022-02-25", "next": "2022-03-04"}
+    [same] = _times("В среду приезжал.")
+    assert same.value["candidates"]["same_day"] == "2022-03-02"
+    [unanchored] = _times("В прошлую пятницу приехали.", intercept=None)
+    assert unanchored.value["iso"] is None and "candidates" not in unanchored.value
+
+
+def test_parts_of_the_day_are_spans_of_hours() -> None:
+    [evening] = _times("Вчера вечером вывели троих.")
+    assert evening.text == "Вчера вечером" and evening.value["date"] == "2022-03-01"
+    assert (evening.value["from"], evening.value["to"]) == ("2022-03-01T18:00:00+02:00", "2022-03-01T23:00:00+02:00")
+    [until] = _times("Держать в подвале до утра.")
+    assert until.value["part"] == "morning" and until.value["qualifier"] == "until"
+    assert until.value["assumption"] == "same day as the intercept"
+    [night] = _times("Уночі двох забрали.")
+    assert night.value["to"] == "2022-03-03T05:00:00+02:00"  # a night runs into the next day
+    [dawn] = _times("Go in at dawn.")
+    assert dawn.value["part"] == "dawn" and dawn.value["iso"] is None
+    [clock] = _times("В шесть утра вышли.")  # a clock time keeps its part of the day
+    assert clock.value["expression"] == "clock" and clock.normalized == "06:00"
+    [kept] = _times("Вчора ввечері приїхали.", intercept=None)
+    assert kept.value["from"] is None and kept.value["day"] == "day-1"

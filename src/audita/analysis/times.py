@@ -3,7 +3,9 @@
 Recognised (ru, uk, en): clock times («в 14:30», «в шесть утра», «в 8 вечера», "at 0600"),
 offsets («через десять минут», «два часа назад», «за годину», "in 10 minutes", "3 days ago"),
 day words («вчера», «позавчора», "tomorrow"), dates («27 февраля 2022 года», «24.02.2022»,
-"February 24, 2022") and weekdays. A date next to a time («вчера в 6 утра») makes one
+"February 24, 2022"), weekdays (dated when «прошлую»/«следующую», "last"/"next" say which; otherwise
+both candidates) and parts of the day without a clock time («вечером», «до утра», «на світанку», "at
+night": a span of hours). A date next to a time («вчера в 6 утра», «вчора ввечері») makes one
 expression. The anchor is the intercept time plus the transmission's start; clock times are read
 in ``timezone`` (default Europe/Kyiv) and assumed to fall on the anchor's day. Without an
 anchor, expressions are kept with what they say but no ISO time (``iso: null``).
@@ -59,7 +61,37 @@ _WEEKDAYS = {
     "воскресенье": 6, "понеділок": 0, "вівторок": 1, "середа": 2, "середу": 2, "четвер": 3, "п'ятниця": 4, "п'ятницю": 4,
     "субота": 5, "суботу": 5, "неділя": 6, "неділю": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
     "friday": 4, "saturday": 5, "sunday": 6,
+    # genitive after «минулого/наступного», «прошлого»: «минулої п'ятниці», «наступного вівторка»
+    "понедельника": 0, "вторника": 1, "среды": 2, "четверга": 3, "пятницы": 4, "субботы": 5, "воскресенья": 6,
+    "понеділка": 0, "вівторка": 1, "середи": 2, "п'ятниці": 4, "суботи": 5, "неділі": 6,
 }
+# «в прошлую пятницу», "last Friday": the one before the intercept day; «в следующую среду», "next Monday": after
+_WEEKDAY_PAST = frozenset({"прошлый", "прошлую", "прошлое", "прошлого", "прошлой", "минулий", "минулу", "минулого",
+                           "минулої", "минулої", "last", "позапрошлую"})
+_WEEKDAY_NEXT = frozenset({"следующий", "следующую", "следующее", "следующего", "следующей", "наступний", "наступну",
+                           "наступного", "наступної", "next", "coming"})
+_WEEKDAY_LEAD = frozenset({"в", "во", "у", "on", "this", "этот", "эту", "это", "цей", "цю", "ця", *_WEEKDAY_PAST,
+                           *_WEEKDAY_NEXT})
+# Parts of the day said without a clock time: a span of hours on the day (the anchor's, or the day word's before it)
+_DAY_PARTS: dict[str, tuple[str, int, int]] = {
+    "dawn": ("dawn", 4, 7), "morning": ("morning", 6, 12), "afternoon": ("afternoon", 12, 18),
+    "evening": ("evening", 18, 23), "night": ("night", 22, 29),  # 29 = 05:00 the next day
+}
+_PART_PHRASES: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    # (lower-case tokens, day part, qualifier)
+    (("на", "рассвете"), "dawn", "at"), (("перед", "рассветом"), "dawn", "before"), (("под", "утро"), "dawn", "at"),
+    (("на", "світанку"), "dawn", "at"), (("перед", "світанком"), "dawn", "before"), (("at", "dawn"), "dawn", "at"),
+    (("at", "first", "light"), "dawn", "at"), (("до", "утра"), "morning", "until"), (("до", "ранку"), "morning", "until"),
+    (("until", "morning"), "morning", "until"), (("с", "утра"), "morning", "from"), (("з", "ранку"), "morning", "from"),
+    (("in", "the", "morning"), "morning", "at"), (("this", "morning"), "morning", "at"), (("утром",), "morning", "at"),
+    (("вранці",), "morning", "at"), (("зранку",), "morning", "at"), (("днём",), "afternoon", "at"),
+    (("днем",), "afternoon", "at"), (("вдень",), "afternoon", "at"), (("удень",), "afternoon", "at"),
+    (("in", "the", "afternoon"), "afternoon", "at"), (("вечером",), "evening", "at"), (("ввечері",), "evening", "at"),
+    (("увечері",), "evening", "at"), (("на", "закате"), "evening", "at"), (("на", "заході", "сонця"), "evening", "at"),
+    (("in", "the", "evening"), "evening", "at"), (("at", "dusk"), "evening", "at"), (("ночью",), "night", "at"),
+    (("вночі",), "night", "at"), (("уночі",), "night", "at"), (("at", "night"), "night", "at"),
+    (("overnight",), "night", "at"), (("до", "вечера"), "evening", "until"), (("до", "вечора"), "evening", "until"),
+)
 _UNITS = (("секунд", 1), ("минут", 60), ("мин", 60), ("хвилин", 60), ("полчаса", 1800), ("півгодини", 1800),
           ("час", 3600), ("годин", 3600), ("сутк", 86400), ("доб", 86400), ("дн", 86400), ("день", 86400),
           ("недел", 604800), ("тижд", 604800), ("second", 1), ("sec", 1), ("minute", 60), ("min", 60), ("hour", 3600),
@@ -132,6 +164,50 @@ def _iso(moment: datetime | date | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
+def _weekday_value(weekday: int, direction: str | None, local: datetime | None) -> dict[str, Any]:
+    """A weekday against the intercept day: with «прошлую»/"last" the one before it, with «следующую»/"next"
+    the one after; bare («в пятницу») both candidates and no ``iso``: the tense decides, not the word."""
+    value: dict[str, Any] = {"expression": "weekday", "weekday": weekday, "direction": direction, "iso": None}
+    if local is None:
+        return value
+    today = local.date()
+    previous = today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+    following = today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+    value["candidates"] = {"previous": previous.isoformat(), "next": following.isoformat(),
+                           **({"same_day": today.isoformat()} if today.weekday() == weekday else {})}
+    if direction == "past":
+        value["iso"] = previous.isoformat()
+    elif direction == "next":
+        value["iso"] = following.isoformat()
+    return value
+
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _weekday_text(value: dict[str, Any]) -> str:
+    """«в пятницу» -> "Friday (2022-02-25 or 2022-03-04)"; dated -> the date."""
+    if value.get("iso"):
+        return str(value["iso"])
+    name = _WEEKDAY_NAMES[value["weekday"]]
+    candidates = value.get("candidates")
+    return f"{name} ({candidates['previous']} or {candidates['next']})" if candidates else name
+
+
+def _part_text(label: str, qualifier: str) -> str:
+    return label if qualifier == "at" else f"{qualifier} {label}"
+
+
+def _day_span(day: date | None, start_hour: int, end_hour: int, zone_name: str) -> dict[str, Any]:
+    """``from``/``to`` of a part of the day on ``day`` (hours past 24 run into the next day)."""
+    if day is None:
+        return {"date": None, "from": None, "to": None}
+    zone = _zone(zone_name)
+    start = datetime.combine(day, time(0), tzinfo=zone) + timedelta(hours=start_hour)
+    end = datetime.combine(day, time(0), tzinfo=zone) + timedelta(hours=end_hour)
+    return {"date": day.isoformat(), "from": start.isoformat(), "to": end.isoformat()}
+
+
 def find_times(text: str, toks: Sequence[Tok], *, anchor: datetime | None, zone_name: str = "Europe/Kyiv") -> list[TimeMention]:
     zone = _zone(zone_name)
     local = anchor.astimezone(zone) if anchor is not None else None
@@ -176,9 +252,24 @@ def find_times(text: str, toks: Sequence[Tok], *, anchor: datetime | None, zone_
             when = (local + timedelta(days=_DAY_WORDS[lower])).date() if local else None
             add("date", toks[i].start, toks[i].end, when.isoformat() if when else f"day{_DAY_WORDS[lower]:+d}",
                 {"expression": "day", "days": _DAY_WORDS[lower], "iso": _iso(when)})
-        elif lower in _WEEKDAYS and i > 0 and lowers[i - 1] in ("в", "во", "у", "on", "last", "next", "this"):
-            add("date", toks[i - 1].start, toks[i].end, f"weekday {_WEEKDAYS[lower]}",
-                {"expression": "weekday", "weekday": _WEEKDAYS[lower], "iso": None})
+        elif lower in _WEEKDAYS and i > 0 and lowers[i - 1] in _WEEKDAY_LEAD:
+            first = i - 2 if i > 1 and lowers[i - 2] in ("в", "во", "у", "on") else i - 1
+            modifiers = {lowers[i - 1], lowers[first]}
+            direction = "past" if modifiers & _WEEKDAY_PAST else "next" if modifiers & _WEEKDAY_NEXT else None
+            weekday_value = _weekday_value(_WEEKDAYS[lower], direction, local)
+            add("date", toks[first].start, toks[i].end, _weekday_text(weekday_value), weekday_value)
+    # parts of the day without a clock time: «вчера вечером», «до утра», «на світанку», "at night"
+    for i in range(len(lowers)):
+        for words, part, qualifier in _PART_PHRASES:
+            if tuple(lowers[i:i + len(words)]) == words:
+                label, start_hour, end_hour = _DAY_PARTS[part]
+                value: dict[str, Any] = {"expression": "part_of_day", "part": label, "qualifier": qualifier,
+                                         "hours": [start_hour, end_hour], "iso": None}
+                value.update(_day_span(local.date() if local else None, start_hour, end_hour, zone_name))
+                value["assumption"] = "same day as the intercept" if local is not None else None
+                add("time", toks[i].start, toks[i + len(words) - 1].end,
+                    " ".join(x for x in (value["date"], _part_text(label, qualifier)) if x), value)
+                break
     # clock times
     for m in _CLOCK.finditer(text):
         before = text[max(0, m.start() - 12):m.start()].lower()
@@ -274,6 +365,16 @@ def _combine(found: list[TimeMention], text: str, local: datetime | None, zone_n
         if mention.value.get("expression") in ("day", "date") and n + 1 < len(kept):
             clock = kept[n + 1]
             gap = text[mention.char_end:clock.char_start]
+            if clock.value.get("expression") == "part_of_day" and len(gap) <= 2 and not re.search(r"[.!?;,]", gap):
+                day = mention.value.get("iso")
+                hours = clock.value["hours"]
+                value = {**clock.value, **_day_span(date.fromisoformat(day[:10]) if day else None, hours[0], hours[1],
+                                                    zone_name), "day": mention.normalized, "assumption": None}
+                out.append(TimeMention("time", mention.char_start, clock.char_end, text[mention.char_start:clock.char_end],
+                                       f"{day or mention.normalized} {_part_text(value['part'], value['qualifier'])}",
+                                       value))
+                skip.add(n + 1)
+                continue
             if clock.value.get("expression") == "clock" and len(gap) <= 4 and not re.search(r"[.!?;]", gap):
                 day = mention.value.get("iso")
                 moment = None
