@@ -32,7 +32,8 @@ RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
               for split in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")},
            **{split: "measured once, then retired to development 2026-12-07 (in training)"
               for split in ("heldout9", "heldout10")},
-           "heldout11": "measured once, then retired to development 2026-12-07 (rules written from it; not in training)"}
+           "heldout11": "measured once, then retired to development 2026-12-07 "
+                        "(rules written from it; not in training)"}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 

@@ -431,13 +431,12 @@ class RuleMatch:
 
 def _element_hits(element: Element, toks: Sequence[Tok], dynamic: dict[str, frozenset[int]],
                   cache: dict[int, tuple[tuple[int, ...], ...]],
-                  sentence: Sequence[int] | None = None) -> tuple[tuple[int, ...], ...]:
-    """Match lengths of ``element`` at each token; with ``sentence`` (the sentence index of each token) a
-    multi-word phrase never runs across a sentence end («Я сказал. Кто…» is not «скажешь кому»)."""
+                  sentence: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+    """Match lengths of ``element`` at each token; ``sentence`` (the sentence index of each token) keeps a
+    multi-word phrase from running across a sentence end («Я сказал. Кто…» is not «скажешь кому»)."""
     key = id(element)
     if key not in cache:
-        cache[key] = tuple(tuple(n for n in element.lengths(toks, i, dynamic)
-                                 if n == 1 or sentence is None or sentence[i + n - 1] == sentence[i])
+        cache[key] = tuple(tuple(n for n in element.lengths(toks, i, dynamic) if sentence[i + n - 1] == sentence[i])
                            for i in range(len(toks)))
     return cache[key]
 

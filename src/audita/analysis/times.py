@@ -67,21 +67,21 @@ _WEEKDAYS = {
 }
 # «в прошлую пятницу», "last Friday": the one before the intercept day; «в следующую среду», "next Monday": after
 _WEEKDAY_PAST = frozenset({"прошлый", "прошлую", "прошлое", "прошлого", "прошлой", "минулий", "минулу", "минулого",
-                           "минулої", "минулої", "last", "позапрошлую"})
+                           "минулої", "last", "позапрошлую"})
 _WEEKDAY_NEXT = frozenset({"следующий", "следующую", "следующее", "следующего", "следующей", "наступний", "наступну",
                            "наступного", "наступної", "next", "coming"})
 _WEEKDAY_LEAD = frozenset({"в", "во", "у", "on", "this", "этот", "эту", "это", "цей", "цю", "ця", *_WEEKDAY_PAST,
                            *_WEEKDAY_NEXT})
 # Parts of the day said without a clock time: a span of hours on the day (the anchor's, or the day word's before it)
-_DAY_PARTS: dict[str, tuple[str, int, int]] = {
-    "dawn": ("dawn", 4, 7), "morning": ("morning", 6, 12), "afternoon": ("afternoon", 12, 18),
-    "evening": ("evening", 18, 23), "night": ("night", 22, 29),  # 29 = 05:00 the next day
+_DAY_PARTS: dict[str, tuple[int, int]] = {  # part -> (first hour, last hour); 29 = 05:00 the next day
+    "dawn": (4, 7), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 23), "night": (22, 29),
 }
 _PART_PHRASES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     # (lower-case tokens, day part, qualifier)
     (("на", "рассвете"), "dawn", "at"), (("перед", "рассветом"), "dawn", "before"), (("под", "утро"), "dawn", "at"),
     (("на", "світанку"), "dawn", "at"), (("перед", "світанком"), "dawn", "before"), (("at", "dawn"), "dawn", "at"),
-    (("at", "first", "light"), "dawn", "at"), (("до", "утра"), "morning", "until"), (("до", "ранку"), "morning", "until"),
+    (("at", "first", "light"), "dawn", "at"), (("до", "утра"), "morning", "until"),
+    (("до", "ранку"), "morning", "until"),
     (("until", "morning"), "morning", "until"), (("с", "утра"), "morning", "from"), (("з", "ранку"), "morning", "from"),
     (("in", "the", "morning"), "morning", "at"), (("this", "morning"), "morning", "at"), (("утром",), "morning", "at"),
     (("вранці",), "morning", "at"), (("зранку",), "morning", "at"), (("днём",), "afternoon", "at"),
@@ -262,13 +262,13 @@ def find_times(text: str, toks: Sequence[Tok], *, anchor: datetime | None, zone_
     for i in range(len(lowers)):
         for words, part, qualifier in _PART_PHRASES:
             if tuple(lowers[i:i + len(words)]) == words:
-                label, start_hour, end_hour = _DAY_PARTS[part]
-                value: dict[str, Any] = {"expression": "part_of_day", "part": label, "qualifier": qualifier,
+                start_hour, end_hour = _DAY_PARTS[part]
+                value: dict[str, Any] = {"expression": "part_of_day", "part": part, "qualifier": qualifier,
                                          "hours": [start_hour, end_hour], "iso": None}
                 value.update(_day_span(local.date() if local else None, start_hour, end_hour, zone_name))
                 value["assumption"] = "same day as the intercept" if local is not None else None
                 add("time", toks[i].start, toks[i + len(words) - 1].end,
-                    " ".join(x for x in (value["date"], _part_text(label, qualifier)) if x), value)
+                    " ".join(x for x in (value["date"], _part_text(part, qualifier)) if x), value)
                 break
     # clock times
     for m in _CLOCK.finditer(text):
@@ -370,9 +370,9 @@ def _combine(found: list[TimeMention], text: str, local: datetime | None, zone_n
                 hours = clock.value["hours"]
                 value = {**clock.value, **_day_span(date.fromisoformat(day[:10]) if day else None, hours[0], hours[1],
                                                     zone_name), "day": mention.normalized, "assumption": None}
-                out.append(TimeMention("time", mention.char_start, clock.char_end, text[mention.char_start:clock.char_end],
-                                       f"{day or mention.normalized} {_part_text(value['part'], value['qualifier'])}",
-                                       value))
+                shown = f"{day or mention.normalized} {_part_text(value['part'], value['qualifier'])}"
+                out.append(TimeMention("time", mention.char_start, clock.char_end,
+                                       text[mention.char_start:clock.char_end], shown, value))
                 skip.add(n + 1)
                 continue
             if clock.value.get("expression") == "clock" and len(gap) <= 4 and not re.search(r"[.!?;]", gap):
