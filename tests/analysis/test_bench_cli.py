@@ -35,14 +35,14 @@ def test_bench_sections_give_rows_per_split_and_category(tmp_path: Path) -> None
     report = run_bench(options, baseline=_TruthReader(), system=_TruthReader())
     rows = {(r.section, r.metric, r.subset): r for r in report.rows}
     for split in ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-                  "heldout9", "heldout10", "heldout11", "heldout12"):
+                  "heldout9", "heldout10", "heldout11", "heldout12", "heldout13"):
         for metric in ("precision", "recall", "precision per transmission", "recall per transmission"):
             assert ("analysis-indicators", metric, f"{split}/all") in rows
         assert ("analysis-geocoding", "accuracy (<=5 km)", split) in rows
     for split in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-                  "heldout9", "heldout10", "heldout11"):
+                  "heldout9", "heldout10", "heldout11", "heldout12"):
         assert "retired to development" in rows[("analysis-indicators", "recall", f"{split}/all")].note, split
-    assert "retired" not in rows[("analysis-indicators", "recall", "heldout12/all")].note
+    assert "retired" not in rows[("analysis-indicators", "recall", "heldout13/all")].note
     assert ("analysis-indicators", "recall", "dev/killing_hors_de_combat") in rows
     dev_recall = rows[("analysis-indicators", "recall", "dev/all")]
     dev_precision = rows[("analysis-indicators", "precision", "dev/all")]
