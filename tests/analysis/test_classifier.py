@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 from importlib import resources
 
+import numpy as np
 import pytest
 
 from audita.analysis import classifier as clf
@@ -221,6 +222,21 @@ def test_training_is_deterministic_on_a_small_subset() -> None:
                                                 cross_validation=False)))
     assert logreg["model"] == clf.LOGREG_NAME and "weights" in logreg and "features" not in logreg
     assert clf.Classifier(logreg).probabilities(vectors[:1, :384]).shape == (1, len(logreg["classes"]))
+
+
+def test_float32_training_is_recorded_and_close_to_float64() -> None:
+    rows, _ = train.load_rows()
+    subset = [r for r in rows if r["set"] == "probe6"][:40] + [r for r in rows if r["set"] == "probe5"][:10]
+    vectors = train.embed_rows(subset)
+    built = {}
+    for dtype in ("float64", "float32"):
+        options = train.ModelOptions(hidden=16, epochs=40, lexical=False, dtype=dtype)
+        built[dtype] = json.loads(train.dumps(train.build(vectors, subset, "x", options=options, cross_validation=False)))
+        assert built[dtype]["training"]["dtype"] == dtype
+    assert built["float32"]["network"] != built["float64"]["network"]  # the option reaches the steps
+    probs = {k: clf.Classifier(v).probabilities(clf.Classifier(v).features(vectors[:, :384], vectors[:, 384:]))
+             for k, v in built.items()}
+    assert np.abs(probs["float32"] - probs["float64"]).max() < 0.02
 
 
 def test_authored_exchanges_load_as_dialogs_with_their_spans() -> None:
