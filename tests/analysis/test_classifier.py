@@ -196,10 +196,15 @@ def test_refusal_and_denial_sentences_are_not_flagged_by_the_classifier() -> Non
         assert not [f for f in analyze_text(text, "ru", FAST).flags if f.rule.startswith("classifier:")], text
 
 
-def test_training_is_deterministic_on_a_small_subset() -> None:
+def _training_subset() -> tuple[list[dict], np.ndarray]:
+    """Fifty training rows (forty positives, ten everyday negatives) and their embeddings."""
     rows, _ = train.load_rows()
     subset = [r for r in rows if r["set"] == "probe6"][:40] + [r for r in rows if r["set"] == "probe5"][:10]
-    vectors = train.embed_rows(subset)
+    return subset, train.embed_rows(subset)
+
+
+def test_training_is_deterministic_on_a_small_subset() -> None:
+    subset, vectors = _training_subset()
     options = train.ModelOptions(hidden=16, epochs=40)
     first = train.dumps(train.build(vectors, subset, "x", options=options, cross_validation=False))
     second = train.dumps(train.build(train.embed_rows(subset), subset, "x", options=options, cross_validation=False))
@@ -225,17 +230,15 @@ def test_training_is_deterministic_on_a_small_subset() -> None:
 
 
 def test_float32_training_is_recorded_and_close_to_float64() -> None:
-    rows, _ = train.load_rows()
-    subset = [r for r in rows if r["set"] == "probe6"][:40] + [r for r in rows if r["set"] == "probe5"][:10]
-    vectors = train.embed_rows(subset)
+    subset, vectors = _training_subset()
     built = {}
     for dtype in ("float64", "float32"):
         options = train.ModelOptions(hidden=16, epochs=40, lexical=False, dtype=dtype)
         built[dtype] = json.loads(train.dumps(train.build(vectors, subset, "x", options=options, cross_validation=False)))
         assert built[dtype]["training"]["dtype"] == dtype
     assert built["float32"]["network"] != built["float64"]["network"]  # the option reaches the steps
-    probs = {k: clf.Classifier(v).probabilities(clf.Classifier(v).features(vectors[:, :384], vectors[:, 384:]))
-             for k, v in built.items()}
+    models = {k: clf.Classifier(v) for k, v in built.items()}
+    probs = {k: m.probabilities(m.features(vectors[:, :384], vectors[:, 384:])) for k, m in models.items()}
     assert np.abs(probs["float32"] - probs["float64"]).max() < 0.02
 
 

@@ -295,13 +295,13 @@ def fit_network(vectors: Any, rows: list[dict[str, Any]], classes: list[str], *,
     x = np.asarray(vectors, dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0) + 1e-6
-    xs = ((x - mean) / scale).astype(dtype)
+    xs = ((x - mean) / scale).astype(dtype, copy=False)
     y, mask = targets(rows, classes)
-    y = y.astype(dtype)
-    weight = (class_balance(y, mask) / len(rows)).astype(dtype)
+    y = y.astype(dtype, copy=False)
+    weight = (class_balance(y, mask) / len(rows)).astype(dtype, copy=False)
     rng = np.random.default_rng(seed)
     d, k = xs.shape[1], len(classes)
-    params = [a.astype(dtype) for a in (rng.normal(0.0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
+    params = [a.astype(dtype, copy=False) for a in (rng.normal(0.0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
                                          rng.normal(0.0, np.sqrt(1.0 / hidden), (hidden, k)), np.zeros(k))]
     first = [np.zeros_like(p) for p in params]
     second = [np.zeros_like(p) for p in params]
