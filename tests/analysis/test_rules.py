@@ -810,3 +810,60 @@ def test_rules_round12_from_the_retired_eleventh_heldout() -> None:
         ("Бьём по миномёту за церковью, как понял.",),
     ]
     _assert_round(positives, negatives)
+
+
+def test_rules_round13_from_the_retired_twelfth_and_thirteenth_heldouts() -> None:
+    # shapes read in heldout12 and heldout13 after their one measurement (now development material);
+    # sentences written afresh
+    positives = [
+        (("Подцепили ему тапик, и он сразу заговорил.",), "torture_inhuman_treatment"),
+        (("Полоненого допитували.", "Причепили тапік до вух і крутили."), "torture_inhuman_treatment"),
+        (("Пленного допрашивали, пальцы ему плоскогубцами.",), "torture_inhuman_treatment"),
+        (("Задержанного в машину, по дороге ногами отработали.",), "torture_inhuman_treatment"),
+        (("Двоє поранених лежать біля посадки.", "Доробіть їх і відходьте."), "killing_hors_de_combat"),
+        (("Двоих несговорчивых в лес отвезли, и с концами.",), "killing_hors_de_combat"),
+        (("Хлібовозку на в'їзді палити, щоб у місто не доїхала.",), "starvation"),
+        (("Пусть посёлок посидит без хлеба, станут сговорчивее.",), "starvation"),
+        (("Пайки выдавать только по российскому паспорту.",), "starvation"),
+        (("Двух девчонок помоложе отбери и к нам в расположение на ночь.",), "sexual_violence"),
+        (("Some of the lads had their fun with the women in that cellar.",), "sexual_violence"),
+        (("По поликлинике — два снаряда, как понял?",), "attack_on_protected_objects"),
+        (("Put a salvo on the old cathedral, then move.",), "attack_on_protected_objects"),
+        (("Школу в центре дронами разнесли, сам видел.",), "attack_on_protected_objects"),
+        (("Ювелирку на площади вскрыли, пацаны набили карманы.",), "pillage"),
+        (("С бабки серёжки сорвали прямо на улице.",), "pillage"),
+        (("Мам, я тебе подарков насобирал: шубу, телик и колечко.",), "pillage"),
+        (("The boys go through the flats and grab whatever's worth something.",), "pillage"),
+        (("Пленных связали и расстреляли.", "Тела в машину и поджечь, будто при обстреле сгорели."), "concealment"),
+        (("Трупы облили соляркой и сожгли, чтобы опознать не смогли.",), "concealment"),
+        (("Местного деда застрелили у сарая.", "Ночью в огороде прикопали."), "concealment"),
+        (("Детей из интерната в Крым вывезли.", "Документы новые сделаем, фамилии сменим, никто не найдёт."),
+         "concealment"),
+        (("Дітей з табору назад не повертати, хай там вчаться.",), "deportation_confinement"),
+        (("Кто митинговал — по подвалам рассадили.",), "deportation_confinement"),
+        (("They locked the villagers in the gym under the school, forty of them.",), "deportation_confinement"),
+        (("Попереду гнали трьох полонених, за ними йшла штурмова група.",), "human_shields"),
+        (("They made the old men walk in front of the column so nobody would fire.",), "human_shields"),
+        (("Маршрутка в восемь через мост идёт, по ней и поработаем.",), "attack_on_civilians"),
+        (("Вчера бабку на велосипеде дроном гоняли, пока не уложили.",), "attack_on_civilians"),
+        (("A van didn't stop, so we emptied a mag into it. Family inside.",), "attack_on_civilians"),
+    ]
+    negatives = [
+        ("Тапик не работает, связи нет, проверь провод.",),
+        ("Молотком забей колышки, палатку ставим.",),
+        ("Пальцы отморозил, перчатки нужны.",),
+        ("Ногами до позиций дойдём, машины нет.",),
+        ("Доробимо окоп до вечора, потім змінимося.",),
+        ("Хлебовозка пришла, раздавай людям.",),
+        ("Девчонок-медиков в палатку к раненым, пусть помогают.",),
+        ("По больничке не работать, там наши раненые.",),
+        ("First salvo on the enemy battery, second on the trench line.",),
+        ("Магаз к автомату пристегни.",),
+        ("Обручку зняла, бо пальці опухли.",),
+        ("Наши хотели магазин вскрыть, я не дал.",),
+        ("We went round the houses to check that everyone had left, then moved on.",),
+        ("Ходили по хатах, шукали зброю, нічого не знайшли.",),
+        ("Мы сами третий день сидим без хлеба, подвоза нет.",),
+        ("Our own guys went round the houses and brought back nothing.",),
+    ]
+    _assert_round(positives, negatives)
