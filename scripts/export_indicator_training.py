@@ -12,8 +12,8 @@ measured; each sentence
 labelled by the indicator categories whose quotes fall in it, else negative), the
 hand-written exchanges of ``tests/analysis/training/*.json`` (one author per file, written without
 sight of the rules or any evaluation dialog) and the embedding examples (``data/prototypes.json``).
-Splits not listed in ``DIALOG_SETS`` are never read: heldout11 and heldout12 (each measured once, not yet
-retrained on), heldout13 (the bench's measured split) and the sealed heldout14.
+Splits not listed in ``DIALOG_SETS`` are never read: heldout11, heldout12 and heldout13 (each measured once,
+not yet retrained on), heldout14 (the bench's measured split) and the sealed heldout15.
 
 Each row: ``text``, ``language``, ``categories`` (empty = negative), ``also`` (a second category a
 positive may fairly raise: not counted as a negative of it), ``previous`` (the turns before the
@@ -45,8 +45,8 @@ from audita.corpus.dialogs import load_dialogs  # noqa: E402
 # The first held-out set (dlg-14..dlg-44, measured twice), the second (dlg-101..dlg-140), the third
 # (dlg-201..dlg-240), the fourth (dlg-301..dlg-340), the fifth (dlg-401..dlg-440), the sixth (dlg-501..dlg-540)
 # the seventh (dlg-601..dlg-640), the eighth (dlg-701..dlg-740), the ninth (dlg-801..dlg-840) and the tenth
-# (dlg-901..dlg-940), each measured once, are development material since then (each its own fold); heldout11,
-# heldout12 (measured once, not yet retrained on), heldout13 (measured), the sealed heldout14 and any split not
+# (dlg-901..dlg-940), each measured once, are development material since then (each its own fold); heldout11 to
+# heldout13 (measured once, not yet retrained on), heldout14 (measured), the sealed heldout15 and any split not
 # listed are never read.
 DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1", "heldout2": "heldout2", "heldout3": "heldout3",
                "heldout4": "heldout4", "heldout5": "heldout5", "heldout6": "heldout6", "heldout7": "heldout7",
