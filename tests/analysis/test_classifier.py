@@ -243,6 +243,29 @@ def test_float32_training_is_recorded_and_close_to_float64() -> None:
     assert np.abs(probs["float32"] - probs["float64"]).max() < 0.02
 
 
+def test_grouped_folds_keep_each_set_whole_and_balance_the_rows() -> None:
+    rows = [{"set": name} for name, n in (("a", 50), ("b", 40), ("c", 30), ("d", 20), ("e", 10)) for _ in range(n)]
+    assert train.fold_groups(rows) == [["a"], ["b"], ["c"], ["d"], ["e"]]
+    assert train.fold_groups(rows, 5) == train.fold_groups(rows, 9) == train.fold_groups(rows)
+    groups = train.fold_groups(rows, 2)
+    assert sorted(s for g in groups for s in g) == ["a", "b", "c", "d", "e"]  # every set once, none split
+    assert groups == [["a", "d", "e"], ["b", "c"]]  # 80 / 70 rows: largest first onto the lighter group
+    assert train.fold_groups(rows, 2) == groups  # deterministic
+
+
+def test_grouped_cross_validation_is_recorded_and_scores_every_set() -> None:
+    rows, _ = train.load_rows()
+    subset = [r for name in ("probe3", "probe4", "probe6") for r in [x for x in rows if x["set"] == name][:15]]
+    subset += [r for r in rows if r["set"] == "probe5"][:10]
+    vectors = train.embed_rows(subset)
+    options = train.ModelOptions(hidden=16, epochs=40, folds=2)
+    data = json.loads(train.dumps(train.build(vectors, subset, "x", options=options)))
+    assert data["training"]["folds"] == 2
+    assert set(data["cross_validation"]["by_set"]) == {"probe3", "probe4", "probe5", "probe6"}
+    groups = train.fold_groups(subset, 2)
+    assert len(groups) == 2 and sorted(s for g in groups for s in g) == ["probe3", "probe4", "probe5", "probe6"]
+
+
 def test_authored_exchanges_load_as_dialogs_with_their_spans() -> None:
     from pathlib import Path
 
