@@ -7,13 +7,13 @@ Sources (development material only): the second phrasebook and its probes
 held-out set dlg-14..dlg-44 (measured twice), of the second, dlg-101..dlg-140, and of the third,
 dlg-201..dlg-240, of the fourth, dlg-301..dlg-340, of the fifth, dlg-401..dlg-440, of the sixth,
 dlg-501..dlg-540, of the seventh, dlg-601..dlg-640, of the eighth, dlg-701..dlg-740, of the ninth,
-dlg-801..dlg-840, and of the tenth, dlg-901..dlg-940 (each measured once; development material since it was
-measured; each sentence
-labelled by the indicator categories whose quotes fall in it, else negative), the
+dlg-801..dlg-840, of the tenth, dlg-901..dlg-940, of the eleventh, dlg-1001..dlg-1040, of the twelfth,
+dlg-1101..dlg-1140, and of the thirteenth, dlg-1141..dlg-1180 (each measured once; development material since
+it was measured; each sentence labelled by the indicator categories whose quotes fall in it, else negative), the
 hand-written exchanges of ``tests/analysis/training/*.json`` (one author per file, written without
 sight of the rules or any evaluation dialog) and the embedding examples (``data/prototypes.json``).
-Splits not listed in ``DIALOG_SETS`` are never read: heldout11, heldout12 and heldout13 (each measured once,
-not yet retrained on), heldout14 (the bench's measured split) and the sealed heldout15.
+Splits not listed in ``DIALOG_SETS`` are never read: heldout14 (the bench's measured split) and the sealed
+heldout15.
 
 Each row: ``text``, ``language``, ``categories`` (empty = negative), ``also`` (a second category a
 positive may fairly raise: not counted as a negative of it), ``previous`` (the turns before the
@@ -44,13 +44,14 @@ from audita.corpus.dialogs import load_dialogs  # noqa: E402
 
 # The first held-out set (dlg-14..dlg-44, measured twice), the second (dlg-101..dlg-140), the third
 # (dlg-201..dlg-240), the fourth (dlg-301..dlg-340), the fifth (dlg-401..dlg-440), the sixth (dlg-501..dlg-540)
-# the seventh (dlg-601..dlg-640), the eighth (dlg-701..dlg-740), the ninth (dlg-801..dlg-840) and the tenth
-# (dlg-901..dlg-940), each measured once, are development material since then (each its own fold); heldout11 to
-# heldout13 (measured once, not yet retrained on), heldout14 (measured), the sealed heldout15 and any split not
-# listed are never read.
+# the seventh (dlg-601..dlg-640), the eighth (dlg-701..dlg-740), the ninth (dlg-801..dlg-840), the tenth
+# (dlg-901..dlg-940), the eleventh (dlg-1001..dlg-1040), the twelfth (dlg-1101..dlg-1140) and the thirteenth
+# (dlg-1141..dlg-1180), each measured once, are development material since then (each its own fold); heldout14
+# (measured), the sealed heldout15 and any split not listed are never read.
 DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1", "heldout2": "heldout2", "heldout3": "heldout3",
                "heldout4": "heldout4", "heldout5": "heldout5", "heldout6": "heldout6", "heldout7": "heldout7",
-               "heldout8": "heldout8", "heldout9": "heldout9", "heldout10": "heldout10"}
+               "heldout8": "heldout8", "heldout9": "heldout9", "heldout10": "heldout10", "heldout11": "heldout11",
+               "heldout12": "heldout12", "heldout13": "heldout13"}
 TRAINING = ROOT / "tests" / "analysis" / "training"
 OUT = ROOT / "src" / "audita" / "analysis" / "data" / "indicator_training.json"
 
@@ -92,7 +93,7 @@ def rows() -> list[dict]:
                     "kind": "hard_negative"})
     for dialog in load_dialogs("all"):
         if dialog.split not in DIALOG_SETS:
-            continue  # heldout11 and later splits are not (yet) training material
+            continue  # heldout14 and later splits are not (yet) training material
         language = dialog_language(dialog)
         turns = [t.text for t in dialog.transmissions]
         for n, tx in enumerate(dialog.transmissions):
@@ -126,9 +127,10 @@ def main() -> None:
     data = {"schema": "audita.indicator-training/1",
             "note": "Development material only (tests/analysis/devset.py, tests/analysis/phrasebook.py, dialogs "
                     "dlg-01..dlg-44, dlg-101..dlg-140, dlg-201..dlg-240, dlg-301..dlg-340, dlg-401..dlg-440 and "
-                    "dlg-501..dlg-540, dlg-601..dlg-640, dlg-701..dlg-740, dlg-801..dlg-840 and dlg-901..dlg-940 (dev "
-                    "and the retired first to tenth held-out sets), tests/analysis/training/*.json, "
-                    "data/prototypes.json); never heldout11. Regenerate with scripts/export_indicator_training.py.",
+                    "dlg-501..dlg-540, dlg-601..dlg-640, dlg-701..dlg-740, dlg-801..dlg-840, dlg-901..dlg-940, "
+                    "dlg-1001..dlg-1040, dlg-1101..dlg-1140 and dlg-1141..dlg-1180 (dev and the retired first to "
+                    "thirteenth held-out sets), tests/analysis/training/*.json, data/prototypes.json); never "
+                    "heldout14 or heldout15. Regenerate with scripts/export_indicator_training.py.",
             "rows": rows()}
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     counts: dict[str, int] = {}
