@@ -49,10 +49,7 @@ from audita.corpus.dialogs import load_dialogs  # noqa: E402
 # (dlg-1141..dlg-1180), each measured once, are development material since then (each its own fold); heldout14
 # (measured once, not yet retrained on), heldout15 (measured), the sealed heldout16 and any split not listed are
 # never read.
-DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1", "heldout2": "heldout2", "heldout3": "heldout3",
-               "heldout4": "heldout4", "heldout5": "heldout5", "heldout6": "heldout6", "heldout7": "heldout7",
-               "heldout8": "heldout8", "heldout9": "heldout9", "heldout10": "heldout10", "heldout11": "heldout11",
-               "heldout12": "heldout12", "heldout13": "heldout13"}
+DIALOG_SETS = {"dev": "dialogs", "heldout": "heldout1", **{f"heldout{k}": f"heldout{k}" for k in range(2, 14)}}
 TRAINING = ROOT / "tests" / "analysis" / "training"
 OUT = ROOT / "src" / "audita" / "analysis" / "data" / "indicator_training.json"
 

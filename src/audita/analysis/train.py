@@ -389,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = report_lines(data)
     if not args.check:
         out = args.out or Path(str(resources.files("audita.analysis.data").joinpath(clf.FILE)))
-        out.write_text(dumps(data), encoding="utf-8")
+        tmp = out.with_suffix(".tmp.json")  # a killed run leaves the previous classifier in place
+        tmp.write_text(dumps(data), encoding="utf-8")
+        tmp.replace(out)
         lines.append(f"wrote {out}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
