@@ -68,16 +68,17 @@ def embed(texts: list[str]) -> Any:
     """L2-normalised vectors (n, 384), cached per text."""
     import numpy as np
 
-    missing = sorted({t for t in texts if t not in _CACHE})
+    found = {t: _CACHE[t] for t in set(texts) if t in _CACHE}
+    missing = sorted(set(texts) - found.keys())
     if missing:
         vectors = _model().query(missing)
         if len(missing) == 1:
             vectors = vectors.reshape(1, -1)
         if len(_CACHE) + len(missing) > _CACHE_LIMIT:
-            _CACHE.clear()
+            _CACHE.clear()  # bounded memory; the vectors of this call are kept in `found`
         for text, vector in zip(missing, vectors, strict=True):
-            _CACHE[text] = np.asarray(vector, dtype="float32")
-    return np.stack([_CACHE[t] for t in texts]) if texts else np.zeros((0, 384), dtype="float32")
+            found[text] = _CACHE[text] = np.asarray(vector, dtype="float32")
+    return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 384), dtype="float32")
 
 
 @lru_cache(maxsize=1)
