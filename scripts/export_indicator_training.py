@@ -9,9 +9,10 @@ dlg-201..dlg-240, of the fourth, dlg-301..dlg-340, of the fifth, dlg-401..dlg-44
 dlg-501..dlg-540, of the seventh, dlg-601..dlg-640, of the eighth, dlg-701..dlg-740, of the ninth,
 dlg-801..dlg-840, of the tenth, dlg-901..dlg-940, of the eleventh, dlg-1001..dlg-1040, of the twelfth,
 dlg-1101..dlg-1140, of the thirteenth, dlg-1141..dlg-1180, of the fourteenth, dlg-1181..dlg-1220, and of the
-fifteenth, dlg-1221..dlg-1260 (each measured once; development material since it was measured; each sentence labelled by the indicator categories whose quotes fall in it, else negative), the
-hand-written exchanges of ``tests/analysis/training/*.json`` (one author per file, written without
-sight of the rules or any evaluation dialog) and the embedding examples (``data/prototypes.json``).
+fifteenth, dlg-1221..dlg-1260 (each measured once; development material since it was measured; each sentence
+labelled by the indicator categories whose quotes fall in it, else negative), the hand-written exchanges of
+``tests/analysis/training/*.json`` (one author per file, written without sight of the rules or any evaluation
+dialog; authors in ``CHECK_AUTHORS`` are left out) and the embedding examples (``data/prototypes.json``).
 Splits not listed in ``DIALOG_SETS`` are never read: the sealed heldout16 and heldout17.
 
 Each row: ``text``, ``language``, ``categories`` (empty = negative), ``also`` (a second category a

@@ -53,8 +53,8 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
     rows = json.loads(raw)["rows"]
     ids = {"dialogs": {f"dlg-{n:02d}" for n in range(1, 14)}, "heldout1": {f"dlg-{n:02d}" for n in range(14, 45)},
            **{f"heldout{k}": {f"dlg-{n}" for n in range(100 * (k - 1) + 1, 100 * (k - 1) + 41)} for k in range(2, 13)},
-           "heldout13": {f"dlg-{n}" for n in range(1141, 1181)},
-           "heldout14": {f"dlg-{n}" for n in range(1181, 1221)}, "heldout15": {f"dlg-{n}" for n in range(1221, 1261)}}
+           **{f"heldout{k}": {f"dlg-{n}" for n in range(1141 + 40 * (k - 13), 1181 + 40 * (k - 13))}
+              for k in range(13, 16)}}
     dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ids]
     for fold, allowed in ids.items():
         assert {r["source"] for r in dialog_rows if r["set"] == fold} <= allowed, fold
