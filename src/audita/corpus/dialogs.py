@@ -21,9 +21,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 SPLITS: tuple[str, ...] = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
                          "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
-                         "heldout13", "heldout14", "heldout15", "heldout16", "heldout17")
-# heldout2 to heldout16 (each measured once, 2026-12-06/07), heldout17 (sealed, written 2026-12-07;
-# not read by anyone tuning) hold English and digits the Russian festival
+                         "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18")
+# heldout2 to heldout16 (each measured once, 2026-12-06/07), heldout17 and heldout18 (sealed, written
+# 2026-12-07; not read by anyone tuning) hold English and digits the Russian festival
 # voice cannot speak: they are evaluated as text only and never rendered to audio.
 RENDERED_SPLITS: tuple[str, ...] = ("dev", "heldout")
 NATIVE_CHANNELS: tuple[str, ...] = ("radio", "phone")
