@@ -45,8 +45,8 @@ def test_classifier_file_matches_its_training_set_and_model() -> None:
 def test_training_rows_hold_no_sealed_dialog() -> None:
     """Dialog rows come from the dev split (dlg-01..13) and the retired first to fifteenth held-out sets
     (dlg-14..44, dlg-101..140, ..., dlg-1001..1040, dlg-1101..1140, dlg-1141..1180, dlg-1181..1220,
-    dlg-1221..1260) only; not one sentence of the heldout16 (the bench's measured split) and sealed heldout17
-    sets is in the training file."""
+    dlg-1221..1260) only; not one sentence of the heldout16 (the bench's measured split), heldout17 and sealed
+    heldout18 sets is in the training file."""
     from audita.corpus.dialogs import load_dialogs
 
     raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
@@ -59,9 +59,9 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
     for fold, allowed in ids.items():
         assert {r["source"] for r in dialog_rows if r["set"] == fold} <= allowed, fold
     assert {r["set"] for r in dialog_rows} == set(ids)
-    held = ("heldout16", "heldout17")
+    held = ("heldout16", "heldout17", "heldout18")
     sealed = [d for split in held for d in load_dialogs(split)]
-    assert {d.split for d in sealed} == set(held) and len(sealed) == 80
+    assert {d.split for d in sealed} == set(held) and len(sealed) == 120
     sealed_ids = {d.dialog_id for d in sealed}
     assert not any(r.get("source") in sealed_ids for r in rows)
     texts = {r["text"] for r in rows}
