@@ -43,10 +43,10 @@ def test_classifier_file_matches_its_training_set_and_model() -> None:
 
 
 def test_training_rows_hold_no_sealed_dialog() -> None:
-    """Dialog rows come from the dev split (dlg-01..13) and the retired first to fifteenth held-out sets
+    """Dialog rows come from the dev split (dlg-01..13) and the retired first to seventeenth held-out sets
     (dlg-14..44, dlg-101..140, ..., dlg-1001..1040, dlg-1101..1140, dlg-1141..1180, dlg-1181..1220,
-    dlg-1221..1260) only; not one sentence of the heldout16 (the bench's measured split), heldout17 and sealed
-    heldout18 sets is in the training file."""
+    dlg-1221..1260, dlg-1261..1300, dlg-1301..1340) only; not one sentence of the sealed heldout18 set is in the
+    training file."""
     from audita.corpus.dialogs import load_dialogs
 
     raw = resources.files("audita.analysis.data").joinpath(clf.TRAINING_FILE).read_text(encoding="utf-8")
@@ -54,14 +54,14 @@ def test_training_rows_hold_no_sealed_dialog() -> None:
     ids = {"dialogs": {f"dlg-{n:02d}" for n in range(1, 14)}, "heldout1": {f"dlg-{n:02d}" for n in range(14, 45)},
            **{f"heldout{k}": {f"dlg-{n}" for n in range(100 * (k - 1) + 1, 100 * (k - 1) + 41)} for k in range(2, 13)},
            **{f"heldout{k}": {f"dlg-{n}" for n in range(1141 + 40 * (k - 13), 1181 + 40 * (k - 13))}
-              for k in range(13, 16)}}
+              for k in range(13, 18)}}
     dialog_rows = [r for r in rows if r["kind"] == "dialog" or r["set"] in ids]
     for fold, allowed in ids.items():
         assert {r["source"] for r in dialog_rows if r["set"] == fold} <= allowed, fold
     assert {r["set"] for r in dialog_rows} == set(ids)
-    held = ("heldout16", "heldout17", "heldout18")
+    held = ("heldout18",)
     sealed = [d for split in held for d in load_dialogs(split)]
-    assert {d.split for d in sealed} == set(held) and len(sealed) == 120
+    assert {d.split for d in sealed} == set(held) and len(sealed) == 40
     sealed_ids = {d.dialog_id for d in sealed}
     assert not any(r.get("source") in sealed_ids for r in rows)
     texts = {r["text"] for r in rows}
@@ -76,7 +76,7 @@ def test_authors_are_folds_and_rows_carry_their_context() -> None:
             "author-I", "author-J", "author-K", "author-L", "author-M", "author-N", "author-O", "author-P", "author-Q",
             "author-R", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
             "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
-            "dialogs"} <= sets
+            "heldout16", "heldout17", "dialogs"} <= sets
     authored = [r for r in rows if r["set"].startswith("author-")]
     assert sum(1 for r in authored if r["previous"]) > len(authored) // 4  # context-dependent exchanges
     assert {r["language"] for r in authored} == {"ru", "uk", "en"}
