@@ -4,10 +4,10 @@ imports it, so `audita bench` lists them):
 - ``analysis-indicators``: precision and recall per indicator category on the dialog scripts'
   ground-truth text, per split (no speech recognition needed): ``dev`` (what the rules were written
   against), ``heldout`` (the first held-out set: measured twice, then retired to development material
-  on 2026-12-06), ``heldout2`` to ``heldout15`` (each by an independent author, measured once, then
+  on 2026-12-06), ``heldout2`` to ``heldout17`` (each by an independent author, measured once, then
   retired the same way: rules were revised from the misses of most and all are in the learned signal's
   training, so their figures are no longer a fair measure; ``RETIRED`` says which) and the newest
-  measured set, ``heldout16``, written by an author who saw neither the rules, nor the training
+  measured set, ``heldout18``, written by an author who saw neither the rules, nor the training
   material, nor the other dialogs: the honest measure. Beside the span figures, each split has a
   per-transmission pair (a flag of the category in a transmission that holds an indicator of it),
   the unit an analyst reviews.
@@ -26,12 +26,14 @@ from audita.bench.sections import BenchContext, register_section
 from audita.bench.table import NOT_AVAILABLE, Row
 
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-          "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16")
+          "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16",
+          "heldout17", "heldout18")
 RETIRED = {"heldout": "retired to development 2026-12-06 (in training)",
            **{split: "measured once, then retired to development 2026-12-06 (in training)"
               for split in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")},
            **{split: "measured once, then retired to development 2026-12-07 (in training)"
-              for split in ("heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15")}}
+              for split in ("heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
+                            "heldout16", "heldout17")}}
 SYSTEM = "audita-analysis"
 ASR_FLAG = "AUDITA_BENCH_ANALYSIS_ASR"
 
